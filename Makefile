@@ -1,0 +1,49 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is a helper.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test lint format bench clean help
+
+help:
+	@echo "make demo   generate ./$(DEMO_DIR) (if missing), migrate, create a demo user, serve on http://$(HOST):$(PORT)"
+	@echo "make test   run the whole test suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  run every benchmark in benchmarks/"
+
+$(STAMP): pyproject.toml setup.cfg
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "QuickScale needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	test -f $(DEMO_DIR)/manage.py || $(BIN)/quickscale init $(DEMO_DIR) --title "QuickScale Demo"
+	cd $(DEMO_DIR) && ../$(BIN)/python manage.py migrate --noinput
+	cd $(DEMO_DIR) && ../$(BIN)/python manage.py quickscale_demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	cd $(DEMO_DIR) && exec ../$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

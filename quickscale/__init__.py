@@ -1,0 +1,5 @@
+"""QuickScale: generate production-ready Django SaaS projects."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,50 @@
+"""System checks for settings that work on one machine but not behind a load balancer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Tags, Warning, register
+
+PROCESS_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+CONSOLE_EMAIL_BACKENDS = (
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+)
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(app_configs: list[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend in PROCESS_LOCAL_CACHES:
+        return [
+            Warning(
+                "The default cache lives inside each server process, so rate limits and "
+                "cached pages are not shared between servers.",
+                hint="Set REDIS_URL (for example redis://127.0.0.1:6379/0).",
+                id="quickscale.W001",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_email_delivered(
+    app_configs: list[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    if settings.EMAIL_BACKEND in CONSOLE_EMAIL_BACKENDS:
+        return [
+            Warning(
+                "E-mail is not delivered: verification and password-reset messages go nowhere.",
+                hint="Set EMAIL_URL (for example smtp+tls://user:password@smtp.example.com:587).",
+                id="quickscale.W002",
+            )
+        ]
+    return []

@@ -1,0 +1,50 @@
+"""The one exception tree of QuickScale.
+
+Every error a user can cause carries a message (what is wrong), a hint (what to do next)
+and the exit status the CLI ends with.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    INVALID_NAME = 3
+    TARGET_EXISTS = 4
+    TARGET_NOT_WRITABLE = 5
+    TEMPLATE_ERROR = 6
+    INTERRUPTED = 130
+
+
+class QuickscaleError(Exception):
+    exit_code: ExitCode = ExitCode.ERROR
+    default_hint = "Run the command again with --help to see how it is used."
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint if hint is not None else self.default_hint
+
+
+class InvalidNameError(QuickscaleError):
+    exit_code = ExitCode.INVALID_NAME
+    default_hint = "Choose a name made of letters, digits, spaces, '-' or '_' that starts with a letter."
+
+
+class TargetExistsError(QuickscaleError):
+    exit_code = ExitCode.TARGET_EXISTS
+    default_hint = "Choose another name, pass --directory with an empty or new folder, or remove the folder."
+
+
+class TargetNotWritableError(QuickscaleError):
+    exit_code = ExitCode.TARGET_NOT_WRITABLE
+    default_hint = "Choose a folder you can write to with --directory."
+
+
+class TemplateError(QuickscaleError):
+    exit_code = ExitCode.TEMPLATE_ERROR
+    default_hint = "Reinstall QuickScale (pip install --force-reinstall quickscale) and try again."

@@ -1,0 +1,50 @@
+"""`/healthz`: what a load balancer asks before it sends traffic to this server."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import cache
+from django.db import DatabaseError, connections
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+CACHE_PROBE_KEY = "quickscale:healthz"
+CACHE_PROBE_TIMEOUT = 10  # seconds
+
+
+def _database_ok(alias: str) -> bool:
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        logger.exception("Health check: database %r is not answering", alias)
+        return False
+
+
+def _cache_ok() -> bool:
+    try:
+        cache.set(CACHE_PROBE_KEY, "ok", CACHE_PROBE_TIMEOUT)
+        return bool(cache.get(CACHE_PROBE_KEY) == "ok")
+    except Exception:
+        logger.exception("Health check: the cache is not answering")
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {f"database:{alias}": _database_ok(alias) for alias in connections}
+    checks["cache"] = _cache_ok()
+    healthy = all(checks.values())
+    return JsonResponse(
+        {
+            "status": "ok" if healthy else "error",
+            "checks": {name: "ok" if ok else "error" for name, ok in checks.items()},
+        },
+        status=200 if healthy else 503,
+    )

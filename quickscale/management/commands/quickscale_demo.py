@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from quickscale.apps.accounts.services import demo_user_ensure
+from quickscale.conf import app_settings
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or reset the demo superuser with a new password and print its credentials. "
+        "Development only: refuses to run with DEBUG off."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--email", default=None, help="the demo user's e-mail address")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "DEBUG is off: a demo superuser is never created on a production site. "
+                "Create administrators with `python manage.py createsuperuser`."
+            )
+        email = options["email"] or app_settings.DEMO_EMAIL
+        user, password = demo_user_ensure(email=email)
+        self.stdout.write(self.style.SUCCESS("Demo user ready (a superuser; its e-mail is verified):"))
+        self.stdout.write(f"  e-mail:   {user.email}")
+        self.stdout.write(f"  password: {password}")
