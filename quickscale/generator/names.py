@@ -13,6 +13,9 @@ from quickscale.exceptions import InvalidNameError
 NON_IDENTIFIER = re.compile(r"[^0-9A-Za-z]+")
 
 # Top-level folders of every generated project; a package of the same name would shadow them.
+# The title lands inside a Python string literal in settings.py.
+FORBIDDEN_TITLE_CHARACTERS = frozenset('"\\')
+
 RESERVED_NAMES = frozenset({"quickscale", "tests", "templates", "static", "media", "staticfiles"})
 
 
@@ -49,7 +52,13 @@ def project_name_derive(raw: str, *, title: str | None = None) -> ProjectName:
             f"'{package}' is the name of an existing Python module; "
             "a project named so would shadow it."
         )
-    return ProjectName(human=human, package=package, title=title or _title_from(human))
+    display = title.strip() if title is not None else _title_from(human)
+    if not display or any(c in display for c in FORBIDDEN_TITLE_CHARACTERS) or not display.isprintable():
+        raise InvalidNameError(
+            f"The title {display!r} cannot be used: it must be one printable line "
+            "without quotes or backslashes."
+        )
+    return ProjectName(human=human, package=package, title=display)
 
 
 def _is_importable(package: str) -> bool:

@@ -1,0 +1,89 @@
+"""Package tests run inside a real generated project: its settings, templates and static files.
+
+The project is generated once per test process, before pytest-django sets Django up.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+TEST_PROJECT_PACKAGE = "testproject"
+CHROMIUM = Path(os.environ.get("QUICKSCALE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+_generated_root: Path | None = None
+
+
+def generate_project(parent: Path, name: str = TEST_PROJECT_PACKAGE, *extra: str) -> Path:
+    target = parent / name
+    subprocess.run(
+        [sys.executable, "-m", "quickscale", "init", name, "--directory", str(target), *extra],
+        check=True,
+        capture_output=True,
+        cwd=parent,
+    )
+    return target
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    global _generated_root
+    _generated_root = Path(tempfile.mkdtemp(prefix="quickscale-tests-"))
+    project = generate_project(_generated_root)
+    sys.path.append(str(project))
+    os.environ["DJANGO_SETTINGS_MODULE"] = f"{TEST_PROJECT_PACKAGE}.settings"
+    os.environ["QUICKSCALE_TEST_PROJECT"] = str(project)
+    from django.conf import settings
+
+    settings.INSTALLED_APPS  # noqa: B018  (loads the settings so pytest-django sets Django up)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _generated_root is not None:
+        shutil.rmtree(_generated_root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def test_project_dir() -> Path:
+    return Path(os.environ["QUICKSCALE_TEST_PROJECT"])
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright. Skipped where there is none, unless CI requires it."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        if os.environ.get("QUICKSCALE_REQUIRE_BROWSER"):
+            pytest.fail(f"Browser tests are required here, but {message}.")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between page actions are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    yield context.new_page()
+    context.close()

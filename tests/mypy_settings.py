@@ -1,0 +1,16 @@
+"""Just enough settings for mypy's Django plugin to load the package's models."""
+
+SECRET_KEY = "mypy"  # noqa: S105
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "allauth",
+    "allauth.account",
+    "quickscale",
+    "quickscale.apps.accounts",
+]
+AUTH_USER_MODEL = "quickscale_accounts.User"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}

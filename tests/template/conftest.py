@@ -1,0 +1,38 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import generate_project
+
+PROJECT = "acme_cloud"
+
+
+def manage(project: Path, *args: str, env: dict[str, str] | None = None, check: bool = True):
+    """Run the generated project's manage.py in its own process, as its developer would."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST_", "QUICKSCALE_TEST"))
+    }
+    environment.update(env or {})
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"manage.py {' '.join(args)} exited {result.returncode}:\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return generate_project(tmp_path_factory.mktemp("generated"), PROJECT)

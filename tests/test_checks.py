@@ -1,0 +1,37 @@
+from django.core.checks import run_checks
+from django.test import override_settings
+
+
+def ids(messages):
+    return {message.id for message in messages}
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+def test_deploy_check_warns_when_the_cache_is_local_to_each_process():
+    assert "quickscale.W001" in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+        }
+    }
+)
+def test_deploy_check_is_quiet_with_a_shared_cache():
+    assert "quickscale.W001" not in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend")
+def test_deploy_check_warns_when_email_goes_to_the_console():
+    assert "quickscale.W002" in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend")
+def test_deploy_check_is_quiet_with_a_real_mail_server():
+    assert "quickscale.W002" not in ids(run_checks(include_deployment_checks=True))
+
+
+def test_deploy_checks_stay_out_of_ordinary_checks():
+    assert not {"quickscale.W001", "quickscale.W002"} & ids(run_checks())

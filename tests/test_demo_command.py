@@ -1,0 +1,38 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def password_from(output: str) -> str:
+    return next(line.split(":", 1)[1].strip() for line in output.splitlines() if "password:" in line)
+
+
+def test_demo_user_is_never_created_with_debug_off(capsys):
+    with override_settings(DEBUG=False), pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("quickscale_demo")
+    assert not get_user_model().objects.exists()
+
+
+@override_settings(DEBUG=True)
+def test_demo_user_is_a_verified_superuser_whose_printed_password_works(capsys):
+    call_command("quickscale_demo")
+    password = password_from(capsys.readouterr().out)
+    user = authenticate(email="demo@example.com", password=password)
+    assert user is not None and user.is_superuser and user.is_staff
+    assert EmailAddress.objects.get(user=user).verified
+
+
+@override_settings(DEBUG=True)
+def test_running_it_again_resets_the_password_and_keeps_one_user(capsys):
+    call_command("quickscale_demo")
+    first = password_from(capsys.readouterr().out)
+    call_command("quickscale_demo")
+    second = password_from(capsys.readouterr().out)
+    assert first != second
+    assert get_user_model().objects.count() == 1
+    assert authenticate(email="demo@example.com", password=first) is None
+    assert authenticate(email="demo@example.com", password=second) is not None
