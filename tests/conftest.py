@@ -43,14 +43,22 @@ def generate_project(parent: Path, name: str = TEST_PROJECT_PACKAGE, *extra: str
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     global _generated_root
-    _generated_root = Path(tempfile.mkdtemp(prefix="quickscale-tests-"))
-    project = generate_project(_generated_root)
-    sys.path.append(str(project))
+    # xdist workers inherit the environment of the process that generated the project.
+    existing = os.environ.get("QUICKSCALE_TEST_PROJECT")
+    if existing:
+        project = Path(existing)
+    else:
+        _generated_root = Path(tempfile.mkdtemp(prefix="quickscale-tests-"))
+        project = generate_project(_generated_root)
+        os.environ["QUICKSCALE_TEST_PROJECT"] = str(project)
+    if str(project) not in sys.path:
+        sys.path.append(str(project))
     os.environ["DJANGO_SETTINGS_MODULE"] = f"{TEST_PROJECT_PACKAGE}.settings"
-    os.environ["QUICKSCALE_TEST_PROJECT"] = str(project)
     from django.conf import settings
 
     settings.INSTALLED_APPS  # noqa: B018  (loads the settings so pytest-django sets Django up)
+    # Workers would otherwise try to import the settings before this hook puts them on the path.
+    del os.environ["DJANGO_SETTINGS_MODULE"]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -87,3 +95,20 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits live in the cache; one test's attempts must not count against the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    return f"quickscale test project: {os.environ['QUICKSCALE_TEST_PROJECT']} on {database['ENGINE']}"
