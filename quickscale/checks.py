@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
@@ -21,7 +22,11 @@ CONSOLE_EMAIL_BACKENDS = (
 
 
 @register(Tags.caches, deploy=True)
-def check_shared_cache(app_configs: list[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+def check_shared_cache(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
     if backend in PROCESS_LOCAL_CACHES:
         return [
@@ -37,7 +42,9 @@ def check_shared_cache(app_configs: list[AppConfig] | None, **kwargs: Any) -> li
 
 @register(Tags.security, deploy=True)
 def check_email_delivered(
-    app_configs: list[AppConfig] | None, **kwargs: Any
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
 ) -> list[CheckMessage]:
     if settings.EMAIL_BACKEND in CONSOLE_EMAIL_BACKENDS:
         return [

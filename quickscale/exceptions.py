@@ -32,12 +32,16 @@ class QuickscaleError(Exception):
 
 class InvalidNameError(QuickscaleError):
     exit_code = ExitCode.INVALID_NAME
-    default_hint = "Choose a name made of letters, digits, spaces, '-' or '_' that starts with a letter."
+    default_hint = (
+        "Choose a name made of letters, digits, spaces, '-' or '_' that starts with a letter."
+    )
 
 
 class TargetExistsError(QuickscaleError):
     exit_code = ExitCode.TARGET_EXISTS
-    default_hint = "Choose another name, pass --directory with an empty or new folder, or remove the folder."
+    default_hint = (
+        "Choose another name, pass --directory with an empty or new folder, or remove the folder."
+    )
 
 
 class TargetNotWritableError(QuickscaleError):

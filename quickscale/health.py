@@ -20,7 +20,7 @@ def _database_ok(alias: str) -> bool:
     try:
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            return bool(cursor.fetchone() == (1,))
     except DatabaseError:
         logger.exception("Health check: database %r is not answering", alias)
         return False

@@ -73,7 +73,7 @@ def test_project_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium driven by Playwright. Skipped where there is none, unless CI requires it."""
+    """Debian's Chromium through Playwright; skipped where missing unless CI requires it."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is not installed (apt-get install chromium)"
         if os.environ.get("QUICKSCALE_REQUIRE_BROWSER"):
@@ -111,4 +111,6 @@ def pytest_report_header(config: pytest.Config) -> str:
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    return f"quickscale test project: {os.environ['QUICKSCALE_TEST_PROJECT']} on {database['ENGINE']}"
+    return (
+        f"quickscale test project: {os.environ['QUICKSCALE_TEST_PROJECT']} on {database['ENGINE']}"
+    )

@@ -1,6 +1,6 @@
 """Just enough settings for mypy's Django plugin to load the package's models."""
 
-SECRET_KEY = "mypy"  # noqa: S105
+SECRET_KEY = "mypy"
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -14,3 +14,4 @@ INSTALLED_APPS = [
 ]
 AUTH_USER_MODEL = "quickscale_accounts.User"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+MIDDLEWARE = ["allauth.account.middleware.AccountMiddleware"]

@@ -67,7 +67,7 @@ def test_each_project_gets_its_own_secret_key(tmp_path, capsys):
 )
 def test_bad_names_fail_clearly_and_write_nothing(tmp_path, capsys, monkeypatch, name, expected):
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(["init", name], capsys)
+    code, _, err = run(["init", name], capsys)
     assert code == ExitCode.INVALID_NAME
     assert expected in err
     assert "→" in err  # a hint says what to do next
@@ -87,7 +87,7 @@ def test_a_target_folder_that_is_not_empty_is_refused_and_left_as_it_was(tmp_pat
 
 def test_a_target_that_is_a_file_is_refused(tmp_path, capsys):
     (tmp_path / "site").write_text("mine")
-    code, _, err = run(["init", "shop", "--directory", str(tmp_path / "site")], capsys)
+    code, _, _ = run(["init", "shop", "--directory", str(tmp_path / "site")], capsys)
     assert code == ExitCode.TARGET_EXISTS
     assert (tmp_path / "site").read_text() == "mine"
 

@@ -8,7 +8,9 @@ pytestmark = pytest.mark.django_db
 
 
 def password_from(output: str) -> str:
-    return next(line.split(":", 1)[1].strip() for line in output.splitlines() if "password:" in line)
+    return next(
+        line.split(":", 1)[1].strip() for line in output.splitlines() if "password:" in line
+    )
 
 
 def test_demo_user_is_never_created_with_debug_off(capsys):

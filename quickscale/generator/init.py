@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -60,7 +61,9 @@ def _generate(*, project: ProjectName, staging: Path) -> None:
     except CommandError as error:
         raise TemplateError(f"The project template could not be rendered: {error}") from error
     context = render_context(package=project.package, title=project.title)
-    manifest_write(project_dir=staging, manifest=manifest_build(project_dir=staging, context=context))
+    manifest_write(
+        project_dir=staging, manifest=manifest_build(project_dir=staging, context=context)
+    )
     env_file_write(project_dir=staging, package=project.package)
 
 
@@ -92,10 +95,8 @@ def _parents_create(parent: Path) -> list[Path]:
 
 def _parents_remove(created: list[Path]) -> None:
     for folder in created:
-        try:
+        with contextlib.suppress(OSError):
             folder.rmdir()
-        except OSError:
-            pass
 
 
 def _umask() -> int:

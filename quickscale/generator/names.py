@@ -53,7 +53,11 @@ def project_name_derive(raw: str, *, title: str | None = None) -> ProjectName:
             "a project named so would shadow it."
         )
     display = title.strip() if title is not None else _title_from(human)
-    if not display or any(c in display for c in FORBIDDEN_TITLE_CHARACTERS) or not display.isprintable():
+    if (
+        not display
+        or any(c in display for c in FORBIDDEN_TITLE_CHARACTERS)
+        or not display.isprintable()
+    ):
         raise InvalidNameError(
             f"The title {display!r} cannot be used: it must be one printable line "
             "without quotes or backslashes."

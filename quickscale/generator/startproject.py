@@ -35,12 +35,12 @@ def _without_formatters() -> Iterator[None]:
     # startproject runs black over its output when black is on PATH. Generated files must be
     # byte-identical for one context wherever they are generated, and the template sources
     # are already formatter-stable, so no formatter runs.
-    original = django_templates.find_formatters
-    django_templates.find_formatters = lambda: {"black_path": None}
+    original = django_templates.find_formatters  # type: ignore[attr-defined]
+    django_templates.find_formatters = lambda: {"black_path": None}  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        django_templates.find_formatters = original
+        django_templates.find_formatters = original  # type: ignore[attr-defined]
 
 
 def render_context(*, package: str, title: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ def _widget_class(widget: forms.Widget) -> str:
 @register.simple_tag
 def form_widget(field: BoundField) -> SafeString:
     """Render a form field's widget with the CSS framework's class and its ARIA state."""
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     css = _widget_class(field.field.widget)
     if field.errors:
         css = f"{css} is-danger".strip()

@@ -44,8 +44,10 @@ def test_manifest_records_every_generated_file_with_its_source_and_hash(project)
     on_disk = {
         path.relative_to(project).as_posix()
         for path in project.rglob("*")
-        if path.is_file()
-        and not path.relative_to(project).as_posix().startswith((".quickscale/", ".env"))
+        if (
+            path.is_file()
+            and not path.relative_to(project).as_posix().startswith((".quickscale/", ".env"))
+        )
         or path.name == ".env.example"
     }
     assert set(manifest["files"]) == on_disk
@@ -62,7 +64,9 @@ def test_rendering_with_the_manifest_context_reproduces_every_file(project):
     for path, entry in manifest["files"].items():
         source = TEMPLATE_DIR / entry["source"]
         if entry["rendered"]:
-            text = Engine().from_string(source.read_text()).render(Context(context, autoescape=False))
+            text = (
+                Engine().from_string(source.read_text()).render(Context(context, autoescape=False))
+            )
             assert text.encode() == (project / path).read_bytes(), path
         else:
             assert source.read_bytes() == (project / path).read_bytes(), path
@@ -94,7 +98,17 @@ def test_generated_python_is_already_formatted_and_lint_clean(project):
     )
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
     linted = subprocess.run(
-        [ruff, "check", "--no-cache", "--isolated", "--select", "E,F,W,I", "--line-length", "100", "."],
+        [
+            ruff,
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "E,F,W,I",
+            "--line-length",
+            "100",
+            ".",
+        ],
         cwd=project,
         capture_output=True,
         text=True,
@@ -153,3 +167,19 @@ def test_django_admin_startproject_with_the_template_gives_a_working_project(tmp
     shutil.copy(project / ".env.example", project / ".env")
     manage(project, "check", "--fail-level", "WARNING")
     manage(project, "test", "--noinput")
+
+
+def test_no_formatter_runs_over_the_output_even_when_black_is_installed(tmp_path, project):
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    black = fake_bin / "black"
+    black.write_text('#!/bin/sh\nfor f in "$@"; do echo "# reformatted" >> "$f"; done\n')
+    black.chmod(0o755)
+    subprocess.run(
+        [sys.executable, "-m", "quickscale", "init", PROJECT, "--directory", str(tmp_path / "p")],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"},
+    )
+    settings_file = Path(PROJECT) / "settings.py"
+    assert (tmp_path / "p" / settings_file).read_bytes() == (project / settings_file).read_bytes()

@@ -26,6 +26,8 @@ class Command(BaseCommand):
             )
         email = options["email"] or app_settings.DEMO_EMAIL
         user, password = demo_user_ensure(email=email)
-        self.stdout.write(self.style.SUCCESS("Demo user ready (a superuser; its e-mail is verified):"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo user ready (a superuser; its e-mail is verified):")
+        )
         self.stdout.write(f"  e-mail:   {user.email}")
         self.stdout.write(f"  password: {password}")

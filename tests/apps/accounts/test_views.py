@@ -35,7 +35,9 @@ def test_the_account_page_shows_the_profile_form_and_sign_in_links(client, user)
 
 def test_saving_the_profile_without_javascript_redirects_with_a_message(client, user):
     client.force_login(user)
-    response = client.post(reverse("account_profile_update"), {"name": " Ada Lovelace "}, follow=True)
+    response = client.post(
+        reverse("account_profile_update"), {"name": " Ada Lovelace "}, follow=True
+    )
     assert response.redirect_chain[-1][0] == reverse("account_overview")
     assert "Your profile was saved." in response.content.decode()
     user.refresh_from_db()
