@@ -52,3 +52,29 @@ class TargetNotWritableError(QuickscaleError):
 class TemplateError(QuickscaleError):
     exit_code = ExitCode.TEMPLATE_ERROR
     default_hint = "Reinstall QuickScale (pip install --force-reinstall quickscale) and try again."
+
+
+class CreditsError(QuickscaleError):
+    default_hint = "Nothing was changed; correct the request and try again."
+
+
+class InvalidCreditRequestError(CreditsError):
+    pass
+
+
+class InsufficientCreditsError(CreditsError):
+    def __init__(self, *, balance: int, requested: int) -> None:
+        super().__init__(
+            f"Insufficient credits: {requested} requested, {balance} available.",
+            hint="Grant or buy more credits, or ask for fewer.",
+        )
+        self.balance = balance
+        self.requested = requested
+
+
+class IdempotencyConflictError(CreditsError):
+    default_hint = "Use a new idempotency key for a different request."
+
+
+class RefundError(CreditsError):
+    pass

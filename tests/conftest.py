@@ -114,3 +114,9 @@ def pytest_report_header(config: pytest.Config) -> str:
     return (
         f"quickscale test project: {os.environ['QUICKSCALE_TEST_PROJECT']} on {database['ENGINE']}"
     )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 costs ~0.2 s a hash by design; the tests hash hundreds of passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,6 +11,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "quickscale",
     "quickscale.apps.accounts",
+    "quickscale.apps.credits",
 ]
 AUTH_USER_MODEL = "quickscale_accounts.User"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}

@@ -1,0 +1,122 @@
+"""Reads of credits. A balance reads the user's live lots only, never the ledger's history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from quickscale.apps.accounts.models import User
+from quickscale.apps.credits.models import CreditLot, EntryKind, LedgerEntry, LotKind
+from quickscale.apps.credits.services import spendable_lots
+
+LEDGER_PAGE_SIZE = 25
+EXPORT_CHUNK_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class Balance:
+    total: int
+    subscription: int
+    payg: int
+    promo: int
+    next_expiry: datetime | None
+    next_expiry_amount: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "subscription": self.subscription,
+            "payg": self.payg,
+            "promo": self.promo,
+            "next_expiry": self.next_expiry.isoformat() if self.next_expiry else None,
+            "next_expiry_amount": self.next_expiry_amount,
+        }
+
+
+def credit_balance_get(*, user: User, now: datetime | None = None) -> Balance:
+    now = now if now is not None else timezone.now()
+    by_kind = dict.fromkeys(LotKind.values, 0)
+    expiring: dict[datetime, int] = {}
+    for kind, remaining, expires_at in spendable_lots(user, now).values_list(
+        "kind", "remaining", "expires_at"
+    ):
+        by_kind[kind] += remaining
+        if expires_at is not None:
+            expiring[expires_at] = expiring.get(expires_at, 0) + remaining
+    next_expiry = min(expiring) if expiring else None
+    return Balance(
+        total=sum(by_kind.values()),
+        subscription=by_kind[LotKind.SUBSCRIPTION],
+        payg=by_kind[LotKind.PAYG],
+        promo=by_kind[LotKind.PROMO],
+        next_expiry=next_expiry,
+        next_expiry_amount=expiring[next_expiry] if next_expiry else 0,
+    )
+
+
+def credit_lots_live(*, user: User, now: datetime | None = None) -> list[CreditLot]:
+    """The lots a debit can draw from, in the order it draws."""
+    return list(spendable_lots(user, now if now is not None else timezone.now()))
+
+
+def credit_book_balance(*, user: User) -> int:
+    """Credits held in lots, lapsed ones included until `expire` closes them."""
+    return int(CreditLot.objects.filter(user=user).aggregate(total=Sum("remaining"))["total"] or 0)
+
+
+def ledger_sum(*, user: User) -> int:
+    return int(LedgerEntry.objects.filter(user=user).aggregate(total=Sum("amount"))["total"] or 0)
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    entries: list[LedgerEntry]
+    older: int | None  # pass as `before` for the next page back in time
+    newer: int | None  # pass as `after` for the page nearer now
+
+
+def ledger_page_get(
+    *,
+    user: User,
+    kind: str | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    size: int = LEDGER_PAGE_SIZE,
+) -> LedgerPage:
+    """One page of a user's ledger, newest first, by keyset so that page 1,000 costs as much as
+    page 1."""
+    base = LedgerEntry.objects.filter(user=user).select_related("actor")
+    if kind:
+        if kind not in EntryKind.values:
+            raise ValueError(f"Unknown entry kind: {kind}")
+        base = base.filter(kind=kind)
+    if after is not None:
+        window = list(base.filter(id__gt=after).order_by("id")[: size + 1])
+        page = list(reversed(window[:size]))
+        has_newer = len(window) > size
+        has_older = bool(page) and base.filter(id__lt=page[-1].id).exists()
+    else:
+        newest_first = base.filter(id__lt=before) if before is not None else base
+        window = list(newest_first.order_by("-id")[: size + 1])
+        page = window[:size]
+        has_older = len(window) > size
+        has_newer = before is not None and bool(page) and base.filter(id__gt=page[0].id).exists()
+    return LedgerPage(
+        entries=page,
+        older=page[-1].id if page and has_older else None,
+        newer=page[0].id if page and has_newer else None,
+    )
+
+
+def ledger_entries_iter(*, user: User) -> Iterator[LedgerEntry]:
+    """Every entry of a user, oldest first, streamed from the database in chunks."""
+    return (
+        LedgerEntry.objects.filter(user=user)
+        .select_related("actor")
+        .order_by("id")
+        .iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    )

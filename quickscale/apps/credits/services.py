@@ -1,0 +1,377 @@
+"""Every write to credits. Each runs in one transaction under a lock on the user's row, takes an
+idempotency key, and either changes everything it should or nothing.
+
+Retrying with the same key returns the first entry and changes nothing; the same key with other
+arguments raises IdempotencyConflictError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from quickscale.apps.accounts.models import User
+from quickscale.apps.credits.models import Allocation, CreditLot, EntryKind, LedgerEntry, LotKind
+from quickscale.exceptions import (
+    IdempotencyConflictError,
+    InsufficientCreditsError,
+    InvalidCreditRequestError,
+    RefundError,
+)
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+EXPIRE_BATCH_SIZE = 500
+
+
+def _request_hash(operation: str, **arguments: Any) -> str:
+    canonical = json.dumps({"operation": operation, **arguments}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _check_amount(amount: object) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise InvalidCreditRequestError(
+            f"The amount must be a whole number of credits above zero, not {amount!r}."
+        )
+    return amount
+
+
+def _check_key(idempotency_key: str) -> str:
+    if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidCreditRequestError(
+            f"An idempotency key of 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters is required."
+        )
+    return idempotency_key
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else timezone.now()
+
+
+def _lock(user: User) -> None:
+    """Serialize every credit write of one user. `no_key` leaves rows that merely reference the
+    user (new lots, entries) free to be inserted by others meanwhile."""
+    if user.pk is None or not User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists():
+        raise InvalidCreditRequestError(f"Unknown user: {user}.")
+
+
+def _replayed(user: User, idempotency_key: str, request_hash: str) -> LedgerEntry | None:
+    entry = LedgerEntry.objects.filter(user=user, idempotency_key=idempotency_key).first()
+    if entry is not None and entry.request_hash != request_hash:
+        raise IdempotencyConflictError(
+            f"The idempotency key {idempotency_key!r} was already used for a different request."
+        )
+    return entry
+
+
+def spendable_lots(user: User, now: datetime) -> QuerySet[CreditLot]:
+    """Lots a debit may draw from, in the order it draws: lots that expire, soonest first
+    (subscription lots first among equals), then permanent lots, oldest first."""
+    return (
+        CreditLot.objects.filter(user=user, remaining__gt=0)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .annotate(
+            _kind_order=Case(
+                When(kind=LotKind.SUBSCRIPTION, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by(F("expires_at").asc(nulls_last=True), "_kind_order", "created_at", "id")
+    )
+
+
+def _draw(user: User, amount: int, now: datetime) -> list[tuple[CreditLot, int]]:
+    lots = list(spendable_lots(user, now))
+    available = sum(lot.remaining for lot in lots)
+    if available < amount:
+        raise InsufficientCreditsError(balance=available, requested=amount)
+    drawn: list[tuple[CreditLot, int]] = []
+    left = amount
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(left, lot.remaining)
+        lot.remaining -= take
+        left -= take
+        drawn.append((lot, take))
+    CreditLot.objects.bulk_update([lot for lot, _ in drawn], ["remaining"])
+    return drawn
+
+
+def _allocate(entry: LedgerEntry, drawn: Iterable[tuple[CreditLot, int]]) -> None:
+    Allocation.objects.bulk_create(
+        Allocation(entry=entry, lot=lot, amount=taken) for lot, taken in drawn
+    )
+
+
+@transaction.atomic
+def credits_grant(
+    *,
+    user: User,
+    amount: int,
+    kind: str,
+    idempotency_key: str,
+    expires_at: datetime | None = None,
+    source_type: str = "",
+    source_id: str = "",
+    description: str = "",
+    actor: User | None = None,
+    metadata: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """Add a lot of `amount` credits. Subscription lots must expire (at their period's end)."""
+    now = _now(now)
+    _check_amount(amount)
+    _check_key(idempotency_key)
+    if kind not in LotKind.values:
+        raise InvalidCreditRequestError(
+            f"Unknown kind {kind!r}; use one of: {', '.join(LotKind.values)}."
+        )
+    if kind == LotKind.SUBSCRIPTION and expires_at is None:
+        raise InvalidCreditRequestError(
+            "Subscription credits need an expiry: the end of their billing period."
+        )
+    if expires_at is not None:
+        if timezone.is_naive(expires_at):
+            raise InvalidCreditRequestError("The expiry needs a time zone, e.g. 2030-01-31T00:00Z.")
+        if expires_at <= now:
+            raise InvalidCreditRequestError(f"The expiry {expires_at.isoformat()} is already past.")
+    request_hash = _request_hash(
+        "grant",
+        amount=amount,
+        kind=kind,
+        expires_at=expires_at.isoformat() if expires_at else None,
+        source_type=source_type,
+        source_id=source_id,
+    )
+    _lock(user)
+    if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
+        return existing
+    lot = CreditLot.objects.create(
+        user=user,
+        kind=kind,
+        amount=amount,
+        remaining=amount,
+        expires_at=expires_at,
+        source_type=source_type,
+        source_id=source_id,
+        created_at=now,
+    )
+    return LedgerEntry.objects.create(
+        user=user,
+        kind=EntryKind.GRANT,
+        amount=amount,
+        lot=lot,
+        description=description,
+        actor=actor,
+        metadata=metadata or {},
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def credits_consume(
+    *,
+    user: User,
+    amount: int,
+    idempotency_key: str,
+    description: str = "",
+    actor: User | None = None,
+    metadata: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """Debit `amount` credits, all or nothing; raises InsufficientCreditsError otherwise."""
+    now = _now(now)
+    _check_amount(amount)
+    _check_key(idempotency_key)
+    request_hash = _request_hash("consume", amount=amount)
+    _lock(user)
+    if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
+        return existing
+    drawn = _draw(user, amount, now)
+    entry = LedgerEntry.objects.create(
+        user=user,
+        kind=EntryKind.DEBIT,
+        amount=-amount,
+        description=description,
+        actor=actor,
+        metadata=metadata or {},
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        created_at=now,
+    )
+    _allocate(entry, drawn)
+    return entry
+
+
+@transaction.atomic
+def credits_refund(
+    *,
+    entry: LedgerEntry,
+    idempotency_key: str,
+    amount: int | None = None,
+    description: str = "",
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """Give back a debit (all of what is left of it, or `amount`) to the lots it came from.
+
+    Credits that return to a lot whose expiry has passed stay expired: they are recorded as
+    forfeited in the refund entry's metadata, not added to the balance.
+    """
+    now = _now(now)
+    _check_key(idempotency_key)
+    if amount is not None:
+        _check_amount(amount)
+    user = entry.user
+    request_hash = _request_hash("refund", entry=entry.pk, amount=amount)
+    _lock(user)
+    if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
+        return existing
+    if entry.kind != EntryKind.DEBIT:
+        raise RefundError(f"Entry {entry.pk} is a {entry.kind}, and only debits can be refunded.")
+    allocations = list(entry.allocations.select_related("lot").order_by("-id"))
+    refundable = sum(allocation.amount - allocation.refunded for allocation in allocations)
+    if refundable == 0:
+        raise RefundError(f"Entry {entry.pk} has already been refunded in full.")
+    wanted = refundable if amount is None else amount
+    if wanted > refundable:
+        raise RefundError(f"Entry {entry.pk} has only {refundable} credits left to refund.")
+    restored = forfeited = 0
+    left = wanted
+    for allocation in allocations:
+        give = min(left, allocation.amount - allocation.refunded)
+        if give == 0:
+            continue
+        allocation.refunded += give
+        left -= give
+        if allocation.lot.is_spendable_after_refund(now):
+            allocation.lot.remaining += give
+            restored += give
+        else:
+            forfeited += give
+    Allocation.objects.bulk_update(allocations, ["refunded"])
+    CreditLot.objects.bulk_update([allocation.lot for allocation in allocations], ["remaining"])
+    return LedgerEntry.objects.create(
+        user=user,
+        kind=EntryKind.REFUND,
+        amount=restored,
+        refund_of=entry,
+        description=description or f"Refund of entry {entry.pk}",
+        actor=actor,
+        metadata={"refunded": wanted, "forfeited": forfeited},
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def credits_adjust(
+    *,
+    user: User,
+    amount: int,
+    reason: str,
+    idempotency_key: str,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """An operator's correction: a positive amount adds a permanent promotional lot, a negative
+    one removes credits in spending order (never below zero)."""
+    now = _now(now)
+    _check_key(idempotency_key)
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
+        raise InvalidCreditRequestError(
+            f"An adjustment is a whole number of credits other than zero, not {amount!r}."
+        )
+    if not reason.strip():
+        raise InvalidCreditRequestError("An adjustment needs a reason.")
+    request_hash = _request_hash("adjust", amount=amount)
+    _lock(user)
+    if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
+        return existing
+    lot = None
+    drawn: list[tuple[CreditLot, int]] = []
+    if amount > 0:
+        lot = CreditLot.objects.create(
+            user=user,
+            kind=LotKind.PROMO,
+            amount=amount,
+            remaining=amount,
+            source_type="adjustment",
+            created_at=now,
+        )
+    else:
+        drawn = _draw(user, -amount, now)
+    entry = LedgerEntry.objects.create(
+        user=user,
+        kind=EntryKind.ADJUSTMENT,
+        amount=amount,
+        lot=lot,
+        description=reason.strip(),
+        actor=actor,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        created_at=now,
+    )
+    _allocate(entry, drawn)
+    return entry
+
+
+def credits_expire(*, now: datetime | None = None, batch_size: int = EXPIRE_BATCH_SIZE) -> int:
+    """Write an expiry entry for every lapsed lot that still holds credits; returns how many.
+
+    Safe to run repeatedly and concurrently: each lot is closed in its own transaction under
+    its user's lock, and a lot already closed is skipped.
+    """
+    now = _now(now)
+    expired = 0
+    after_id = 0
+    while True:
+        batch = list(
+            CreditLot.objects.filter(
+                remaining__gt=0, expired_at__isnull=True, expires_at__lte=now, id__gt=after_id
+            )
+            .order_by("id")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not batch:
+            return expired
+        for lot_id in batch:
+            expired += _expire_lot(lot_id, now)
+        after_id = batch[-1]
+
+
+@transaction.atomic
+def _expire_lot(lot_id: int, now: datetime) -> int:
+    user_id = CreditLot.objects.values_list("user_id", flat=True).get(pk=lot_id)
+    _lock(User(pk=user_id))
+    lot = CreditLot.objects.get(pk=lot_id)
+    if lot.expired_at is not None or lot.remaining == 0 or lot.expires_at is None:
+        return 0
+    if lot.expires_at > now:
+        return 0
+    LedgerEntry.objects.create(
+        user_id=user_id,
+        kind=EntryKind.EXPIRY,
+        amount=-lot.remaining,
+        lot=lot,
+        description=f"{lot.get_kind_display()} credits expired",
+        idempotency_key=f"expiry:lot:{lot.pk}",
+        request_hash=_request_hash("expire", lot=lot.pk),
+        created_at=now,
+    )
+    lot.remaining = 0
+    lot.expired_at = now
+    lot.save(update_fields=["remaining", "expired_at"])
+    return 1
