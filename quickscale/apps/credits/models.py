@@ -150,3 +150,4 @@ class CreditAccount(User):
     class Meta:
         proxy = True
         verbose_name = "credit account"
+        permissions = [("grant_credits", "Can grant and adjust credits")]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from quickscale.apps.accounts.models import User
+from quickscale.apps.credits.forms import LedgerFilterForm
+from quickscale.apps.credits.selectors import credit_balance_get, ledger_page_get
+
+CREDITS_TEMPLATE = "pages/credits.html"
+LEDGER_FRAGMENT = "fragments/credit_ledger.html"
+
+
+@login_required
+@require_GET
+def credits_overview(request: HttpRequest) -> HttpResponse:
+    """The balance by kind and the ledger; HTMX asks for the ledger fragment alone."""
+    user = request.user
+    assert isinstance(user, User)
+    filters = LedgerFilterForm(request.GET)
+    if not filters.is_valid():
+        filters = LedgerFilterForm()
+        filters.is_valid()
+        status = 400
+    else:
+        status = 200
+    data = filters.cleaned_data
+    kind = data.get("kind") or ""
+    context = {
+        "ledger": ledger_page_get(
+            user=user, kind=kind or None, before=data.get("before"), after=data.get("after")
+        ),
+        "filters": filters,
+        "kind": kind,
+    }
+    if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
+        return render(request, LEDGER_FRAGMENT, context, status=status)
+    context["balance"] = credit_balance_get(user=user)
+    return render(request, CREDITS_TEMPLATE, context, status=status)

@@ -1,0 +1,209 @@
+"""Operate the credit ledger from the shell. Scripts rely on these subcommands and options."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from quickscale.apps.accounts.managers import email_normalize
+from quickscale.apps.accounts.models import User
+from quickscale.apps.credits import services
+from quickscale.apps.credits.models import LedgerEntry, LotKind
+from quickscale.apps.credits.selectors import credit_balance_get, ledger_entries_iter
+from quickscale.exceptions import CreditsError, InsufficientCreditsError
+
+INSUFFICIENT_CREDITS_EXIT = 3
+LEDGER_COLUMNS = (
+    "id",
+    "created_at",
+    "kind",
+    "amount",
+    "description",
+    "actor",
+    "idempotency_key",
+    "lot",
+    "refund_of",
+    "metadata",
+)
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be above zero")
+    return number
+
+
+def aware_datetime(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO 8601 date and time, e.g. 2030-01-31T00:00:00Z"
+        ) from None
+    if timezone.is_naive(moment):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} has no time zone; add one, e.g. 2030-01-31T00:00:00Z"
+        )
+    return moment
+
+
+def _row(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "created_at": entry.created_at.isoformat(),
+        "kind": entry.kind,
+        "amount": entry.amount,
+        "description": entry.description,
+        "actor": entry.actor.email if entry.actor else None,
+        "idempotency_key": entry.idempotency_key,
+        "lot": entry.lot_id,
+        "refund_of": entry.refund_of_id,
+        "metadata": entry.metadata,
+    }
+
+
+class Command(BaseCommand):
+    help = "Grant, consume, refund, expire and inspect credits."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        commands = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+
+        grant = commands.add_parser("grant", help="add a lot of credits to a user")
+        grant.add_argument("--user", required=True, metavar="EMAIL")
+        grant.add_argument("--amount", required=True, type=positive_int)
+        grant.add_argument("--kind", required=True, choices=LotKind.values)
+        grant.add_argument("--expires-at", type=aware_datetime, metavar="ISO8601")
+        grant.add_argument("--idempotency-key", metavar="K")
+        grant.add_argument("--reason", default="", metavar="TEXT")
+
+        consume = commands.add_parser("consume", help="debit credits (exit 3 when insufficient)")
+        consume.add_argument("--user", required=True, metavar="EMAIL")
+        consume.add_argument("--amount", required=True, type=positive_int)
+        consume.add_argument("--idempotency-key", metavar="K")
+        consume.add_argument("--description", default="", metavar="TEXT")
+
+        refund = commands.add_parser("refund", help="give a debit back to the lots it drew from")
+        refund.add_argument("--entry", required=True, type=positive_int, metavar="ID")
+        refund.add_argument("--idempotency-key", metavar="K")
+
+        balance = commands.add_parser("balance", help="a user's balance by kind")
+        balance.add_argument("--user", required=True, metavar="EMAIL")
+        balance.add_argument("--json", action="store_true", help="print one JSON object")
+
+        commands.add_parser("expire", help="write expiry entries for every lapsed lot")
+
+        ledger = commands.add_parser("ledger", help="a user's whole ledger, oldest first")
+        ledger.add_argument("--user", required=True, metavar="EMAIL")
+        ledger.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        handler = getattr(self, f"_{options['subcommand']}")
+        try:
+            handler(options)
+        except InsufficientCreditsError as error:
+            raise CommandError(error.message, returncode=INSUFFICIENT_CREDITS_EXIT) from error
+        except CreditsError as error:
+            raise CommandError(error.message) from error
+
+    def _user(self, email: str) -> User:
+        user = User.objects.filter(email=email_normalize(email)).first()
+        if user is None:
+            raise CommandError(f"No user has the e-mail address {email!r}.")
+        return user
+
+    def _key(self, options: dict[str, Any]) -> str:
+        return str(options["idempotency_key"] or f"command:{uuid.uuid4()}")
+
+    def _grant(self, options: dict[str, Any]) -> None:
+        user = self._user(options["user"])
+        entry = services.credits_grant(
+            user=user,
+            amount=options["amount"],
+            kind=options["kind"],
+            expires_at=options["expires_at"],
+            idempotency_key=self._key(options),
+            source_type="command",
+            description=options["reason"],
+        )
+        balance = credit_balance_get(user=user)
+        self.stdout.write(
+            f"Granted {entry.amount} {options['kind']} credits to {user.email} "
+            f"(entry {entry.pk}); balance {balance.total}."
+        )
+
+    def _consume(self, options: dict[str, Any]) -> None:
+        user = self._user(options["user"])
+        entry = services.credits_consume(
+            user=user,
+            amount=options["amount"],
+            idempotency_key=self._key(options),
+            description=options["description"],
+        )
+        balance = credit_balance_get(user=user)
+        self.stdout.write(
+            f"Debited {-entry.amount} credits from {user.email} (entry {entry.pk}); "
+            f"balance {balance.total}."
+        )
+
+    def _refund(self, options: dict[str, Any]) -> None:
+        entry = LedgerEntry.objects.select_related("user").filter(pk=options["entry"]).first()
+        if entry is None:
+            raise CommandError(f"There is no ledger entry {options['entry']}.")
+        refund = services.credits_refund(entry=entry, idempotency_key=self._key(options))
+        forfeited = refund.metadata.get("forfeited", 0)
+        note = f", {forfeited} of them to lots already expired" if forfeited else ""
+        self.stdout.write(
+            f"Refunded {refund.metadata.get('refunded')} credits of entry {entry.pk}{note} "
+            f"(entry {refund.pk})."
+        )
+
+    def _balance(self, options: dict[str, Any]) -> None:
+        balance = credit_balance_get(user=self._user(options["user"]))
+        if options["json"]:
+            self.stdout.write(json.dumps(balance.as_dict()))
+            return
+        for name in ("total", "subscription", "payg", "promo"):
+            self.stdout.write(f"{name:<13}{getattr(balance, name):>12}")
+        if balance.next_expiry:
+            self.stdout.write(
+                f"{balance.next_expiry_amount} credits expire at {balance.next_expiry.isoformat()}"
+            )
+
+    def _expire(self, options: dict[str, Any]) -> None:
+        self.stdout.write(f"Expired {services.credits_expire()} lots.")
+
+    def _ledger(self, options: dict[str, Any]) -> None:
+        entries = (_row(entry) for entry in ledger_entries_iter(user=self._user(options["user"])))
+        {"table": self._table, "csv": self._csv, "json": self._json}[options["format"]](entries)
+
+    def _table(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.stdout.write(f"{'id':>8}  {'created_at':<32}  {'kind':<10}  {'amount':>10}  description")
+        for row in rows:
+            self.stdout.write(
+                f"{row['id']:>8}  {row['created_at']:<32}  {row['kind']:<10}  "
+                f"{row['amount']:>+10}  {row['description']}"
+            )
+
+    def _csv(self, rows: Iterable[dict[str, Any]]) -> None:
+        writer = csv.DictWriter(self.stdout, fieldnames=LEDGER_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "metadata": json.dumps(row["metadata"], sort_keys=True)})
+
+    def _json(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.stdout.write("[", ending="")
+        for index, row in enumerate(rows):
+            self.stdout.write(("," if index else "") + "\n" + json.dumps(row), ending="")
+        self.stdout.write("\n]")
