@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`. Everything else is a helper.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
-BIN := $(VENV)/bin
+BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo
 HOST ?= 127.0.0.1
@@ -18,17 +18,17 @@ help:
 
 $(STAMP): pyproject.toml setup.cfg
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "QuickScale needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo 'Creating the virtual environment failed. On Debian or Ubuntu: apt-get install python3-venv (or python3.11-venv).'; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	test -f $(DEMO_DIR)/manage.py || $(BIN)/quickscale init $(DEMO_DIR) --title "QuickScale Demo"
-	cd $(DEMO_DIR) && ../$(BIN)/python manage.py migrate --noinput
-	cd $(DEMO_DIR) && ../$(BIN)/python manage.py quickscale_demo
+	cd $(DEMO_DIR) && $(BIN)/python manage.py migrate --noinput
+	cd $(DEMO_DIR) && $(BIN)/python manage.py quickscale_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
-	cd $(DEMO_DIR) && exec ../$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	cd $(DEMO_DIR) && exec $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

@@ -55,3 +55,40 @@ def check_email_delivered(
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_email_verification_mandatory(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    verification = getattr(settings, "ACCOUNT_EMAIL_VERIFICATION", "optional")
+    if verification != "mandatory":
+        return [
+            Warning(
+                f"ACCOUNT_EMAIL_VERIFICATION is {verification!r}: anyone can sign up with "
+                "an address they do not own.",
+                hint="Unset ACCOUNT_EMAIL_VERIFICATION in production (it defaults to mandatory).",
+                id="quickscale.W003",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_sender_address(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    if settings.DEFAULT_FROM_EMAIL.rstrip(">").endswith("@localhost"):
+        return [
+            Warning(
+                f"E-mails are sent from {settings.DEFAULT_FROM_EMAIL}, which mail servers "
+                "reject or file as spam.",
+                hint="Set DEFAULT_FROM_EMAIL to an address of your domain.",
+                id="quickscale.W004",
+            )
+        ]
+    return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -28,7 +29,7 @@ def _init(args: argparse.Namespace, console: Console) -> int:
     console.success(f"Created {result.name.title} in {result.project_dir}")
     console.plain("")
     console.plain("Next steps:")
-    console.plain(f"  cd {result.project_dir}")
+    console.plain(f"  cd {shlex.quote(str(result.project_dir))}")
     console.plain("  python manage.py migrate")
     console.plain("  python manage.py runserver")
     return ExitCode.OK
@@ -103,6 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.error("Interrupted; nothing was left behind.", hint="Run the command again.")
         return ExitCode.INTERRUPTED
+    except Exception as error:  # the last line of defence: a message, not a traceback
+        console.error(
+            f"Unexpected error: {type(error).__name__}: {error}",
+            hint="This is a bug in QuickScale; please report it with the command you ran.",
+        )
+        return ExitCode.ERROR
 
 
 if __name__ == "__main__":

@@ -34,4 +34,26 @@ def test_deploy_check_is_quiet_with_a_real_mail_server():
 
 
 def test_deploy_checks_stay_out_of_ordinary_checks():
-    assert not {"quickscale.W001", "quickscale.W002"} & ids(run_checks())
+    assert not {"quickscale.W001", "quickscale.W002", "quickscale.W003", "quickscale.W004"} & ids(
+        run_checks()
+    )
+
+
+@override_settings(ACCOUNT_EMAIL_VERIFICATION="none")
+def test_deploy_check_warns_when_email_verification_is_not_mandatory():
+    assert "quickscale.W003" in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(ACCOUNT_EMAIL_VERIFICATION="mandatory")
+def test_deploy_check_is_quiet_when_verification_is_mandatory():
+    assert "quickscale.W003" not in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(DEFAULT_FROM_EMAIL="webmaster@localhost")
+def test_deploy_check_warns_about_a_localhost_sender():
+    assert "quickscale.W004" in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(DEFAULT_FROM_EMAIL="Acme <hello@acme.example>")
+def test_deploy_check_is_quiet_with_a_real_sender():
+    assert "quickscale.W004" not in ids(run_checks(include_deployment_checks=True))

@@ -124,27 +124,59 @@ def test_missing_parent_folders_are_created_and_removed_again_on_failure(
     tmp_path, capsys, monkeypatch
 ):
     def explode(**kwargs):
-        raise RuntimeError("disk on fire")
+        raise RuntimeError("template on fire")
 
     monkeypatch.setattr("quickscale.generator.init.manifest_build", explode)
-    with pytest.raises(RuntimeError):
-        cli.main(["init", "shop", "--directory", str(tmp_path / "a" / "b" / "site")])
+    code, _, err = run(["init", "shop", "--directory", str(tmp_path / "a" / "b" / "shop")], capsys)
+    assert code == ExitCode.ERROR
+    assert "Unexpected error: RuntimeError: template on fire" in err
+    assert "report it" in err
     assert listing(tmp_path) == []
 
 
-def test_a_failure_half_way_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
+def test_a_write_failure_half_way_is_reported_and_leaves_nothing_behind(
+    tmp_path, capsys, monkeypatch
+):
     calls = []
     original = manifest_module.manifest_write
 
     def write_then_fail(**kwargs):
         calls.append(original(**kwargs))
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("quickscale.generator.init.manifest_write", write_then_fail)
-    with pytest.raises(OSError, match="disk full"):
-        cli.main(["init", "shop", "--directory", str(tmp_path / "site")])
+    code, _, err = run(["init", "shop", "--directory", str(tmp_path / "shop")], capsys)
     assert calls, "generation got as far as writing the manifest"
+    assert code == ExitCode.TARGET_NOT_WRITABLE
+    assert "No space left on device" in err and "nothing was left behind" in err
     assert listing(tmp_path) == []
+
+
+def test_an_existing_empty_folder_is_kept_and_filled(tmp_path, capsys):
+    target = tmp_path / "shop"
+    target.mkdir()
+    target.chmod(0o750)
+    inode = target.stat().st_ino
+    code, _, _ = run(["init", "shop", "--directory", str(target)], capsys)
+    assert code == ExitCode.OK
+    assert target.stat().st_ino == inode
+    assert oct(target.stat().st_mode & 0o777) == "0o750"
+    assert (target / "manage.py").is_file() and (target / ".quickscale" / "manifest.json").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["shop"]
+
+
+def test_accented_names_keep_their_letters(tmp_path, capsys):
+    code, out, _ = run(["init", "Café Über", "--directory", str(tmp_path / "cafe")], capsys)
+    assert code == ExitCode.OK
+    assert "'cafe_uber'" in out
+    assert (tmp_path / "cafe" / "cafe_uber" / "settings.py").is_file()
+
+
+def test_next_steps_quote_paths_for_the_shell(tmp_path, capsys):
+    folder = tmp_path / "My SaaS #1"
+    code, out, _ = run(["init", "My SaaS #1", "--directory", str(folder)], capsys)
+    assert code == ExitCode.OK
+    assert f"cd '{folder}'" in out
 
 
 def test_version_and_template_path(capsys):

@@ -60,3 +60,45 @@ def test_the_menu_opens_on_a_phone(page):
     assert not menu_link.is_visible()
     page.get_by_role("button", name="Menu").click()
     assert menu_link.is_visible()
+
+
+def log_in_to_account(page, django_user_model):
+    user = django_user_model.objects.create_user(email="ada@example.com", password="pw-unusual-1")
+    page.goto(reverse("account_login"))
+    page.get_by_label("Email", exact=True).fill("ada@example.com")
+    page.get_by_label("Password", exact=True).fill("pw-unusual-1")
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/account/")
+    return user
+
+
+def test_an_invalid_profile_shows_its_error_in_place(page, live_server, django_user_model):
+    user = log_in_to_account(page, django_user_model)
+    page.get_by_label("Name").evaluate(
+        "field => { field.removeAttribute('maxlength'); field.value = 'x'.repeat(151); }"
+    )
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_text("at most 150 characters").wait_for()
+    assert page.get_by_role("navigation", name="Main navigation").is_visible()
+    assert page.locator("#profile-form").count() == 1
+    user.refresh_from_db()
+    assert user.name == ""
+
+
+def test_an_expired_session_takes_the_whole_page_to_log_in(page, live_server, django_user_model):
+    log_in_to_account(page, django_user_model)
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    page.get_by_label("Name").fill("Ada")
+    page.get_by_role("button", name="Save profile").click()
+    page.wait_for_url("**/accounts/login/**")
+    assert page.locator("main").count() == 1
+    assert page.get_by_role("heading", name="Sign In").is_visible()
+
+
+def test_a_refused_background_request_says_so(page, live_server, django_user_model):
+    log_in_to_account(page, django_user_model)
+    page.context.clear_cookies()  # the CSRF cookie too: the POST is refused with 403
+    page.get_by_label("Name").fill("Ada")
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_role("alert").filter(has_text="refused (403)").wait_for()
+    assert page.locator("#profile-form").count() == 1

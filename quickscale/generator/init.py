@@ -46,13 +46,38 @@ def project_init(
     try:
         with console.step(f"Generating {project.title}"):
             _generate(project=project, staging=staging)
-        os.chmod(staging, DEFAULT_DIRECTORY_MODE & ~_umask())
-        os.rename(staging, target)
+        _move_into_place(staging, target)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        _parents_remove(created_parents)
+        raise TargetNotWritableError(
+            f"Cannot write the project into {target}: {error.strerror or error}; "
+            "nothing was left behind."
+        ) from error
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         _parents_remove(created_parents)
         raise
     return InitResult(name=project, project_dir=target)
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    if not target.exists():
+        os.chmod(staging, DEFAULT_DIRECTORY_MODE & ~_umask())
+        os.rename(staging, target)
+        return
+    # An existing empty folder stays itself (the user's shell may be in it, and it keeps its
+    # owner and mode): the project's entries move into it, and back out on failure.
+    moved: list[str] = []
+    try:
+        for name in sorted(os.listdir(staging)):
+            os.rename(staging / name, target / name)
+            moved.append(name)
+    except OSError:
+        for name in moved:
+            os.rename(target / name, staging / name)
+        raise
+    staging.rmdir()
 
 
 def _generate(*, project: ProjectName, staging: Path) -> None:

@@ -6,16 +6,17 @@ import importlib.util
 import keyword
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 
 from quickscale.exceptions import InvalidNameError
 
 NON_IDENTIFIER = re.compile(r"[^0-9A-Za-z]+")
 
-# Top-level folders of every generated project; a package of the same name would shadow them.
 # The title lands inside a Python string literal in settings.py.
 FORBIDDEN_TITLE_CHARACTERS = frozenset('"\\')
 
+# Top-level folders of every generated project; a package of the same name would shadow them.
 RESERVED_NAMES = frozenset({"quickscale", "tests", "templates", "static", "media", "staticfiles"})
 
 
@@ -34,7 +35,9 @@ def project_name_derive(raw: str, *, title: str | None = None) -> ProjectName:
     human = raw.strip()
     if not human:
         raise InvalidNameError("The project name is empty.")
-    package = NON_IDENTIFIER.sub("_", human).strip("_").lower()
+    # Letters with accents keep their base letter: "Café Über" becomes cafe_uber.
+    ascii_name = unicodedata.normalize("NFKD", human).encode("ascii", "ignore").decode()
+    package = NON_IDENTIFIER.sub("_", ascii_name).strip("_").lower()
     if not package or not package.isidentifier():
         raise InvalidNameError(
             f"'{human}' cannot become a Python package name: "

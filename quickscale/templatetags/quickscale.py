@@ -24,12 +24,15 @@ def form_widget(field: BoundField) -> SafeString:
     """Render a form field's widget with the CSS framework's class and its ARIA state."""
     attrs: dict[str, str | bool] = {}
     css = _widget_class(field.field.widget)
+    described_by = []
     if field.errors:
         css = f"{css} is-danger".strip()
         attrs["aria-invalid"] = "true"
-        attrs["aria-describedby"] = f"{field.auto_id}_errors"
-    elif field.help_text:
-        attrs["aria-describedby"] = f"{field.auto_id}_help"
+        described_by.append(f"{field.auto_id}_errors")
+    if field.help_text:
+        described_by.append(f"{field.auto_id}_help")
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
     if css:
         existing = field.field.widget.attrs.get("class", "")
         attrs["class"] = f"{existing} {css}".strip()

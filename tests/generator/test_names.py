@@ -12,6 +12,7 @@ from quickscale.generator.names import project_name_derive
         ("  shop  ", "shop", "Shop"),
         ("acme.io", "acme_io", "Acme Io"),
         ("app2", "app2", "App2"),
+        ("Café Über", "cafe_uber", "Café Über"),
     ],
 )
 def test_human_names_become_package_names_and_titles(raw, package, title):

@@ -1,7 +1,9 @@
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -18,6 +20,7 @@ def manage(project: Path, *args: str, env: dict[str, str] | None = None, check: 
         if not key.startswith(("DJANGO_", "PYTEST_", "QUICKSCALE_TEST"))
     }
     environment.update(env or {})
+    environment["DATABASE_URL"] = _own_database(environment.get("DATABASE_URL", ""))
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=project,
@@ -31,6 +34,15 @@ def manage(project: Path, *args: str, env: dict[str, str] | None = None, check: 
             f"{result.stdout}\n{result.stderr}"
         )
     return result
+
+
+def _own_database(url: str) -> str:
+    """Each run gets its own PostgreSQL database name, so that two projects running their
+    tests at once never create and drop the same `test_` database."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/qs_generated_{uuid.uuid4().hex[:12]}"))
 
 
 @pytest.fixture(scope="module")

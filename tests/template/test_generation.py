@@ -1,4 +1,3 @@
-import filecmp
 import json
 import os
 import re
@@ -55,7 +54,12 @@ def test_manifest_records_every_generated_file_with_its_source_and_hash(project)
         assert entry["sha256"] == file_sha256(project / path)
         assert (TEMPLATE_DIR / entry["source"]).is_file()
     assert manifest["context"]["project_name"] == PROJECT
-    assert "secret_key" not in json.dumps(manifest).lower()
+    secret = next(
+        line.split("=", 1)[1]
+        for line in (project / ".env").read_text().splitlines()
+        if line.startswith("SECRET_KEY=")
+    )
+    assert secret not in (project / MANIFEST_PATH).read_text()
 
 
 def test_rendering_with_the_manifest_context_reproduces_every_file(project):
@@ -72,19 +76,21 @@ def test_rendering_with_the_manifest_context_reproduces_every_file(project):
             assert source.read_bytes() == (project / path).read_bytes(), path
 
 
+def files_of(project: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(project).as_posix(): path.read_bytes()
+        for path in project.rglob("*")
+        if path.is_file()
+    }
+
+
 def test_the_same_context_gives_byte_identical_projects_apart_from_env(tmp_path):
-    first = generate_project(tmp_path / "a", PROJECT) if (tmp_path / "a").mkdir() is None else None
-    second = generate_project(tmp_path / "b", PROJECT) if (tmp_path / "b").mkdir() is None else None
-    comparison = filecmp.dircmp(first, second, ignore=[])
-    differing: list[str] = []
-
-    def walk(cmp, prefix=""):
-        differing.extend(prefix + name for name in cmp.diff_files + cmp.left_only + cmp.right_only)
-        for name, sub in cmp.subdirs.items():
-            walk(sub, f"{prefix}{name}/")
-
-    walk(comparison)
-    assert differing == [".env"]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = files_of(generate_project(tmp_path / "a", PROJECT))
+    second = files_of(generate_project(tmp_path / "b", PROJECT))
+    assert first.keys() == second.keys()
+    assert [path for path in first if first[path] != second[path]] == [".env"]
 
 
 def test_generated_python_is_already_formatted_and_lint_clean(project):
@@ -130,6 +136,7 @@ def test_production_settings_pass_the_deploy_check(project):
         "ALLOWED_HOSTS": "app.example.com",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "EMAIL_URL": "smtp+tls://user:password@smtp.example.com:587",
+        "DEFAULT_FROM_EMAIL": "hello@acme.example",
     }
     manage(project, "check", "--deploy", "--fail-level", "WARNING", env=production)
 
@@ -183,3 +190,19 @@ def test_no_formatter_runs_over_the_output_even_when_black_is_installed(tmp_path
     )
     settings_file = Path(PROJECT) / "settings.py"
     assert (tmp_path / "p" / settings_file).read_bytes() == (project / settings_file).read_bytes()
+
+
+def test_the_project_s_own_tests_pass_on_a_clean_clone_without_env(project, tmp_path):
+    clone = tmp_path / "clone"
+    shutil.copytree(project, clone, ignore=shutil.ignore_patterns(".env", "db.sqlite3"))
+    result = manage(clone, "test", "--noinput", env={"DEBUG": "", "SECRET_KEY": ""})
+    assert re.search(r"Ran [1-9]\d* tests?", result.stderr), result.stderr
+
+
+def test_a_folder_name_with_url_characters_keeps_the_database_inside_the_project(tmp_path):
+    parent = tmp_path / "My SaaS #1?x=%41"
+    parent.mkdir()
+    project = generate_project(parent, PROJECT)
+    manage(project, "migrate", "--noinput", env={"DATABASE_URL": ""})
+    assert (project / "db.sqlite3").is_file()
+    assert [p.name for p in parent.iterdir()] == [PROJECT]

@@ -34,8 +34,9 @@ def account_profile_update(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST, instance=User.objects.get(pk=user.pk))
     htmx = bool(getattr(request, "htmx", False))
     if not form.is_valid():
-        template = PROFILE_FRAGMENT if htmx else ACCOUNT_TEMPLATE
-        return render(request, template, {"profile_form": form}, status=400)
+        if htmx:
+            return render(request, PROFILE_FRAGMENT, {"profile_form": form}, status=422)
+        return render(request, ACCOUNT_TEMPLATE, {"profile_form": form})
     user_profile_update(user=user, name=form.cleaned_data["name"])
     if htmx:
         return render(

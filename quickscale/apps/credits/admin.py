@@ -70,7 +70,8 @@ class CreditAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         live = Q(credit_lots__remaining__gt=0) & (
             Q(credit_lots__expires_at__isnull=True) | Q(credit_lots__expires_at__gt=now)
         )
-        return super().get_queryset(request).annotate(_spendable=Sum("credit_lots__remaining", filter=live))
+        accounts: QuerySet[CreditAccount] = super().get_queryset(request)
+        return accounts.annotate(_spendable=Sum("credit_lots__remaining", filter=live))
 
     @admin.display(description="credits", ordering="_spendable")
     def spendable_credits(self, obj: Any) -> int:
@@ -171,7 +172,9 @@ class CreditAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "account": account,
             "form": form,
         }
-        return TemplateResponse(request, "admin/quickscale_credits/creditaccount/form.html", context)
+        return TemplateResponse(
+            request, "admin/quickscale_credits/creditaccount/form.html", context
+        )
 
     def _apply(
         self, form: GrantForm | AdjustForm, account: CreditAccount, request: HttpRequest
@@ -187,12 +190,12 @@ class CreditAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 idempotency_key=data["idempotency_key"],
                 source_type="admin",
                 description=data["reason"],
-                actor=actor,  # type: ignore[arg-type]
+                actor=actor,
             )
         return services.credits_adjust(
             user=account,
             amount=data["amount"],
             reason=data["reason"],
             idempotency_key=data["idempotency_key"],
-            actor=actor,  # type: ignore[arg-type]
+            actor=actor,
         )

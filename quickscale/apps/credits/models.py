@@ -143,6 +143,9 @@ class Allocation(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.amount} from lot {self.lot_id} for entry {self.entry_id}"
+
 
 class CreditAccount(User):
     """A user seen from the credits side, for the admin."""

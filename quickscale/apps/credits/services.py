@@ -58,7 +58,10 @@ def _now(now: datetime | None) -> datetime:
 def _lock(user: User) -> None:
     """Serialize every credit write of one user. `no_key` leaves rows that merely reference the
     user (new lots, entries) free to be inserted by others meanwhile."""
-    if user.pk is None or not User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists():
+    if (
+        user.pk is None
+        or not User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
+    ):
         raise InvalidCreditRequestError(f"Unknown user: {user}.")
 
 

@@ -189,7 +189,9 @@ class Command(BaseCommand):
         {"table": self._table, "csv": self._csv, "json": self._json}[options["format"]](entries)
 
     def _table(self, rows: Iterable[dict[str, Any]]) -> None:
-        self.stdout.write(f"{'id':>8}  {'created_at':<32}  {'kind':<10}  {'amount':>10}  description")
+        self.stdout.write(
+            f"{'id':>8}  {'created_at':<32}  {'kind':<10}  {'amount':>10}  description"
+        )
         for row in rows:
             self.stdout.write(
                 f"{row['id']:>8}  {row['created_at']:<32}  {row['kind']:<10}  "

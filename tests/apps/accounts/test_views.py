@@ -59,7 +59,7 @@ def test_an_invalid_profile_is_refused_with_the_reason_and_nothing_changes(clien
     user.save()
     client.force_login(user)
     response = client.post(reverse("account_profile_update"), {"name": "x" * 151}, **HTMX)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "at most 150 characters" in response.content.decode()
     assert 'aria-invalid="true"' in response.content.decode()
     user.refresh_from_db()
@@ -78,3 +78,17 @@ def test_saving_touches_only_the_signed_in_user(client, user, other):
 def test_the_profile_endpoint_takes_only_posts(client, user):
     client.force_login(user)
     assert client.get(reverse("account_profile_update")).status_code == 405
+
+
+def test_an_invalid_profile_without_javascript_shows_the_whole_page_again(client, user):
+    client.force_login(user)
+    response = client.post(reverse("account_profile_update"), {"name": "x" * 151})
+    assert response.status_code == 200
+    assert "<main" in response.content.decode()
+    assert "at most 150 characters" in response.content.decode()
+
+
+def test_an_htmx_request_whose_session_expired_navigates_the_whole_page_to_log_in(client):
+    response = client.post(reverse("account_profile_update"), {"name": "Ada"}, **HTMX)
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith(reverse("account_login"))

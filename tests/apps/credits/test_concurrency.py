@@ -51,9 +51,7 @@ def test_only_the_affordable_debits_succeed(user):
     services.credits_grant(user=user, amount=100, kind="payg", idempotency_key="g", now=NOW)
     results = all_at_once(
         24,
-        lambda i: services.credits_consume(
-            user=user, amount=7, idempotency_key=f"d{i}", now=NOW
-        ),
+        lambda i: services.credits_consume(user=user, amount=7, idempotency_key=f"d{i}", now=NOW),
     )
     succeeded = [r for r in results if isinstance(r, LedgerEntry)]
     refused = [r for r in results if isinstance(r, InsufficientCreditsError)]

@@ -2,123 +2,253 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import quickscale.apps.accounts.managers
 from django.conf import settings
 from django.db import migrations, models
 
+import quickscale.apps.accounts.managers
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('quickscale_accounts', '0001_initial'),
+        ("quickscale_accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CreditAccount',
-            fields=[
-            ],
+            name="CreditAccount",
+            fields=[],
             options={
-                'verbose_name': 'credit account',
-                'permissions': [('grant_credits', 'Can grant and adjust credits')],
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "credit account",
+                "permissions": [("grant_credits", "Can grant and adjust credits")],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('quickscale_accounts.user',),
+            bases=("quickscale_accounts.user",),
             managers=[
-                ('objects', quickscale.apps.accounts.managers.UserManager()),
+                ("objects", quickscale.apps.accounts.managers.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='CreditLot',
+            name="CreditLot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('subscription', 'Subscription'), ('payg', 'Pay-as-you-go'), ('promo', 'Promotional')], max_length=16)),
-                ('amount', models.PositiveBigIntegerField(help_text='Credits granted.')),
-                ('remaining', models.PositiveBigIntegerField(help_text='Credits not yet spent or expired.')),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('expired_at', models.DateTimeField(blank=True, help_text='When the expiry entry closed this lot.', null=True)),
-                ('source_type', models.CharField(blank=True, max_length=32)),
-                ('source_id', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credit_lots', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("subscription", "Subscription"),
+                            ("payg", "Pay-as-you-go"),
+                            ("promo", "Promotional"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("amount", models.PositiveBigIntegerField(help_text="Credits granted.")),
+                (
+                    "remaining",
+                    models.PositiveBigIntegerField(help_text="Credits not yet spent or expired."),
+                ),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "expired_at",
+                    models.DateTimeField(
+                        blank=True, help_text="When the expiry entry closed this lot.", null=True
+                    ),
+                ),
+                ("source_type", models.CharField(blank=True, max_length=32)),
+                ("source_id", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credit_lots",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('grant', 'Grant'), ('debit', 'Debit'), ('expiry', 'Expiry'), ('refund', 'Refund'), ('adjustment', 'Adjustment')], max_length=16)),
-                ('amount', models.BigIntegerField(help_text='Positive adds credits, negative removes them.')),
-                ('description', models.CharField(blank=True, max_length=255)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('idempotency_key', models.CharField(max_length=255)),
-                ('request_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, help_text='Who made the change; empty for the system.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='quickscale_credits.creditlot')),
-                ('refund_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='quickscale_credits.ledgerentry')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ledger_entries', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("grant", "Grant"),
+                            ("debit", "Debit"),
+                            ("expiry", "Expiry"),
+                            ("refund", "Refund"),
+                            ("adjustment", "Adjustment"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.BigIntegerField(
+                        help_text="Positive adds credits, negative removes them."
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=255)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("idempotency_key", models.CharField(max_length=255)),
+                ("request_hash", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who made the change; empty for the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="quickscale_credits.creditlot",
+                    ),
+                ),
+                (
+                    "refund_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refunds",
+                        to="quickscale_credits.ledgerentry",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'ledger entries',
-                'ordering': ('-id',),
+                "verbose_name_plural": "ledger entries",
+                "ordering": ("-id",),
             },
         ),
         migrations.CreateModel(
-            name='Allocation',
+            name="Allocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.PositiveBigIntegerField()),
-                ('refunded', models.PositiveBigIntegerField(default=0)),
-                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='quickscale_credits.creditlot')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='quickscale_credits.ledgerentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.PositiveBigIntegerField()),
+                ("refunded", models.PositiveBigIntegerField(default=0)),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocations",
+                        to="quickscale_credits.creditlot",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocations",
+                        to="quickscale_credits.ledgerentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('id',),
+                "ordering": ("id",),
             },
         ),
         migrations.AddIndex(
-            model_name='creditlot',
-            index=models.Index(condition=models.Q(('remaining__gt', 0)), fields=['user', 'expires_at', 'created_at'], name='qs_credits_live_lots'),
+            model_name="creditlot",
+            index=models.Index(
+                condition=models.Q(("remaining__gt", 0)),
+                fields=["user", "expires_at", "created_at"],
+                name="qs_credits_live_lots",
+            ),
         ),
         migrations.AddIndex(
-            model_name='creditlot',
-            index=models.Index(condition=models.Q(('expired_at__isnull', True), ('remaining__gt', 0)), fields=['expires_at'], name='qs_credits_lapsing'),
+            model_name="creditlot",
+            index=models.Index(
+                condition=models.Q(("expired_at__isnull", True), ("remaining__gt", 0)),
+                fields=["expires_at"],
+                name="qs_credits_lapsing",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditlot',
-            constraint=models.CheckConstraint(condition=models.Q(('remaining__lte', models.F('amount'))), name='quickscale_credits_lot_remaining_lte_amount'),
+            model_name="creditlot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("remaining__lte", models.F("amount"))),
+                name="quickscale_credits_lot_remaining_lte_amount",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditlot',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='quickscale_credits_lot_amount_positive'),
+            model_name="creditlot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="quickscale_credits_lot_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditlot',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'subscription'), _negated=True), ('expires_at__isnull', False), _connector='OR'), name='quickscale_credits_subscription_lot_expires'),
+            model_name="creditlot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "subscription"), _negated=True),
+                    ("expires_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="quickscale_credits_subscription_lot_expires",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['user', '-id'], name='qs_credits_user_entries'),
+            model_name="ledgerentry",
+            index=models.Index(fields=["user", "-id"], name="qs_credits_user_entries"),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['user', 'kind', '-id'], name='qs_credits_user_kind'),
+            model_name="ledgerentry",
+            index=models.Index(fields=["user", "kind", "-id"], name="qs_credits_user_kind"),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(fields=('user', 'idempotency_key'), name='quickscale_credits_entry_idempotency'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                fields=("user", "idempotency_key"), name="quickscale_credits_entry_idempotency"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded__lte', models.F('amount'))), name='quickscale_credits_allocation_refund_lte_amount'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("refunded__lte", models.F("amount"))),
+                name="quickscale_credits_allocation_refund_lte_amount",
+            ),
         ),
     ]

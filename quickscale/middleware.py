@@ -1,0 +1,33 @@
+"""Middleware every generated project installs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponseBase
+from django_htmx.http import HttpResponseClientRedirect
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+class HtmxRedirectMiddleware:
+    """Turn redirects answered to HTMX requests into a navigation of the whole page.
+
+    htmx would follow the redirect itself and swap its target into the fragment: a session
+    that expired mid-page would put the log-in page inside a form.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        htmx = getattr(request, "htmx", None)
+        if (
+            htmx
+            and not htmx.boosted
+            and response.status_code in REDIRECT_STATUSES
+            and response.has_header("Location")
+        ):
+            return HttpResponseClientRedirect(response["Location"])
+        return response
