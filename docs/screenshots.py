@@ -17,6 +17,25 @@ from support import PYTHON, clean_env, free_port, serving, wait_for_200
 
 IMAGES = Path(__file__).resolve().parent / "images"
 VIEWPORT = {"width": 1200, "height": 760}
+DEMO = ["--user", "demo@example.com"]
+CREDIT_HISTORY = [
+    ["grant", *DEMO, "--amount", "500", "--kind", "payg", "--reason", "Starter pack"],
+    [
+        "grant",
+        *DEMO,
+        "--amount",
+        "200",
+        "--kind",
+        "subscription",
+        "--expires-at",
+        "2099-01-31T00:00:00Z",
+        "--reason",
+        "Pro plan, January",
+    ],
+    ["consume", *DEMO, "--amount", "12", "--description", "Sentiment analysis"],
+    ["consume", *DEMO, "--amount", "30", "--description", "Keyword extraction"],
+    ["grant", *DEMO, "--amount", "25", "--kind", "promo", "--reason", "Welcome bonus"],
+]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
 
 
@@ -50,6 +69,14 @@ def main() -> None:
         password = next(
             line.split(":", 1)[1].strip() for line in output.splitlines() if "password:" in line
         )
+        for args in CREDIT_HISTORY:
+            subprocess.run(
+                [PYTHON, "manage.py", "quickscale_credits", *args],
+                cwd=project,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         with serving(
@@ -71,6 +98,11 @@ def main() -> None:
                 page.get_by_role("button", name="Sign In").click()
                 page.wait_for_url("**/account/")
                 page.screenshot(path=IMAGES / "account.png")
+                page.goto(base + "/account/credits/")
+                page.screenshot(path=IMAGES / "credits.png", full_page=True)
+                page.goto(base + "/admin/quickscale_credits/creditaccount/")
+                page.get_by_role("link", name="demo@example.com").click()
+                page.screenshot(path=IMAGES / "admin-credits.png", full_page=True)
                 browser.close()
 
 

@@ -6,5 +6,5 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "quickscale.apps.accounts"
     label = "quickscale_accounts"
-    verbose_name = "Accounts"
+    verbose_name = "Users"
     default_auto_field = "django.db.models.BigAutoField"

@@ -20,12 +20,12 @@ def credits_overview(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     filters = LedgerFilterForm(request.GET)
+    status = 200
     if not filters.is_valid():
-        filters = LedgerFilterForm()
+        # A filter that was not understood shows everything, and says so with the status.
+        filters = LedgerFilterForm({})
         filters.is_valid()
         status = 400
-    else:
-        status = 200
     data = filters.cleaned_data
     kind = data.get("kind") or ""
     context = {

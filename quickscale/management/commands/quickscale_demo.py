@@ -6,12 +6,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quickscale.apps.accounts.services import demo_user_ensure
+from quickscale.apps.credits.models import LotKind
+from quickscale.apps.credits.services import credits_grant
 from quickscale.conf import app_settings
+
+
+DEMO_CREDITS = 100
 
 
 class Command(BaseCommand):
     help = (
-        "Create or reset the demo superuser with a new password and print its credentials. "
+        "Create or reset the demo superuser with a new password and print its credentials; "
+        "it gets 100 demo credits once. "
         "Development only: refuses to run with DEBUG off."
     )
 
@@ -26,6 +32,14 @@ class Command(BaseCommand):
             )
         email = options["email"] or app_settings.DEMO_EMAIL
         user, password = demo_user_ensure(email=email)
+        credits_grant(
+            user=user,
+            amount=DEMO_CREDITS,
+            kind=LotKind.PROMO,
+            idempotency_key="demo:welcome",
+            source_type="demo",
+            description="Demo credits",
+        )
         self.stdout.write(
             self.style.SUCCESS("Demo user ready (a superuser; its e-mail is verified):")
         )
