@@ -10,7 +10,6 @@ from quickscale.apps.credits.models import LotKind
 from quickscale.apps.credits.services import credits_grant
 from quickscale.conf import app_settings
 
-
 DEMO_CREDITS = 100
 
 
