@@ -6,12 +6,16 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import quickscale
 from quickscale.exceptions import ExitCode, QuickscaleError
 from quickscale.generator.templates import TEMPLATE_DIR
 from quickscale.messages import Console
+
+if TYPE_CHECKING:
+    from quickscale.syncback.run import Options
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,6 +37,55 @@ def _init(args: argparse.Namespace, console: Console) -> int:
     console.plain("  python manage.py migrate")
     console.plain("  python manage.py runserver")
     return ExitCode.OK
+
+
+def _sync_back(args: argparse.Namespace, console: Console) -> int:
+    from quickscale.syncback.run import syncback_run
+
+    return syncback_run(syncback_options(args, Path(args.project_dir)), console=console)
+
+
+def syncback_options(args: argparse.Namespace, project_dir: Path) -> Options:
+    from quickscale.syncback.run import Options
+
+    return Options(
+        project_dir=project_dir.expanduser().resolve(),
+        mode=args.mode or "preview",
+        include_new=args.include_new,
+        include_deleted=args.include_deleted,
+        only=args.only or [],
+        as_json=args.json,
+        force=args.force,
+        commit=args.commit,
+    )
+
+
+def syncback_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `quickscale sync-back`, shared with `manage.py quickscale_syncback`."""
+    modes = parser.add_mutually_exclusive_group()
+    for mode, text in (
+        ("preview", "show what would change in the template (the default)"),
+        ("apply", "write the changes into the template (needs a checkout)"),
+        ("check", "exit 1 when the project holds changes that are not in the template"),
+        ("adopt", "record the current template as the base of a project without a manifest"),
+    ):
+        modes.add_argument(f"--{mode}", dest="mode", action="store_const", const=mode, help=text)
+    parser.add_argument(
+        "--include-new", action="store_true", help="offer new templates/ and static/ files"
+    )
+    parser.add_argument(
+        "--include-deleted", action="store_true", help="offer files deleted in the project"
+    )
+    parser.add_argument(
+        "--only", nargs="+", metavar="PATH", help="only these project files or folders"
+    )
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite template files with uncommitted changes"
+    )
+    parser.add_argument(
+        "--commit", action="store_true", help="commit the written files to the checkout"
+    )
 
 
 def _template_path(args: argparse.Namespace, console: Console) -> int:
@@ -82,6 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     path.set_defaults(handler=_template_path)
+
+    sync = commands.add_parser(
+        "sync-back",
+        help="push changes made in a generated project back into the template",
+        description=(
+            "Compare a generated project with the template it came from and turn its changes "
+            "into changes to the template, merged three-way with the template's own changes."
+        ),
+    )
+    sync.add_argument(
+        "project_dir", metavar="PROJECT_DIR", nargs="?", default=".", help="default: ."
+    )
+    syncback_arguments(sync)
+    sync.set_defaults(handler=_sync_back)
 
     version = commands.add_parser("version", help="print QuickScale's version")
     version.set_defaults(handler=_version)

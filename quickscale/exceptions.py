@@ -17,6 +17,9 @@ class ExitCode(IntEnum):
     TARGET_EXISTS = 4
     TARGET_NOT_WRITABLE = 5
     TEMPLATE_ERROR = 6
+    SYNC_REFUSED = 7
+    NO_MANIFEST = 8
+    SYNC_INCOMPLETE = 9
     INTERRUPTED = 130
 
 
@@ -78,3 +81,15 @@ class IdempotencyConflictError(CreditsError):
 
 class RefundError(CreditsError):
     pass
+
+
+class SyncBackError(QuickscaleError):
+    exit_code = ExitCode.SYNC_REFUSED
+    default_hint = "Run `quickscale sync-back --preview` to see what would change."
+
+
+class NoManifestError(SyncBackError):
+    exit_code = ExitCode.NO_MANIFEST
+    default_hint = (
+        "Run `quickscale sync-back --adopt` once to record the current template as the base."
+    )

@@ -16,6 +16,7 @@ from quickscale.generator.envfile import env_file_write
 from quickscale.generator.manifest import manifest_build, manifest_write
 from quickscale.generator.names import ProjectName, project_name_derive
 from quickscale.generator.startproject import render_context, startproject_run
+from quickscale.generator.templates import TEMPLATE_DIR
 from quickscale.messages import Console
 
 DEFAULT_DIRECTORY_MODE = 0o777
@@ -28,7 +29,12 @@ class InitResult:
 
 
 def project_init(
-    *, name: str, directory: str | None = None, title: str | None = None, console: Console
+    *,
+    name: str,
+    directory: str | None = None,
+    title: str | None = None,
+    console: Console,
+    template_dir: Path = TEMPLATE_DIR,
 ) -> InitResult:
     project = project_name_derive(name, title=title)
     if project.package != project.human:
@@ -45,7 +51,7 @@ def project_init(
         ) from error
     try:
         with console.step(f"Generating {project.title}"):
-            _generate(project=project, staging=staging)
+            _generate(project=project, staging=staging, template_dir=template_dir)
         _move_into_place(staging, target)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
@@ -80,15 +86,19 @@ def _move_into_place(staging: Path, target: Path) -> None:
     staging.rmdir()
 
 
-def _generate(*, project: ProjectName, staging: Path) -> None:
+def _generate(*, project: ProjectName, staging: Path, template_dir: Path) -> None:
     try:
-        startproject_run(package=project.package, title=project.title, target=str(staging))
+        startproject_run(
+            package=project.package,
+            title=project.title,
+            target=str(staging),
+            template_dir=template_dir,
+        )
     except CommandError as error:
         raise TemplateError(f"The project template could not be rendered: {error}") from error
     context = render_context(package=project.package, title=project.title)
-    manifest_write(
-        project_dir=staging, manifest=manifest_build(project_dir=staging, context=context)
-    )
+    manifest = manifest_build(project_dir=staging, context=context, template_dir=template_dir)
+    manifest_write(project_dir=staging, manifest=manifest)
     env_file_write(project_dir=staging, package=project.package)
 
 

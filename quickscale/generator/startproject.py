@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import django
@@ -54,9 +55,11 @@ def render_context(*, package: str, title: str) -> dict[str, Any]:
     }
 
 
-def startproject_run(*, package: str, title: str, target: str) -> None:
+def startproject_run(
+    *, package: str, title: str, target: str, template_dir: Path = TEMPLATE_DIR
+) -> None:
     options: dict[str, Any] = {
-        "template": str(TEMPLATE_DIR),
+        "template": str(template_dir),
         "extensions": ["py"],
         "files": list(RENDERED_FILES),
         "verbosity": 0,
