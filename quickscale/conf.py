@@ -9,6 +9,8 @@ from django.conf import settings
 DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "QuickScale",
     "DEMO_EMAIL": "demo@example.com",
+    # The project template sync-back compares with and writes to; None: the installed one.
+    "TEMPLATE_DIR": None,
 }
 
 
