@@ -5,7 +5,6 @@ import shutil
 from html import unescape
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 from django.urls import reverse
