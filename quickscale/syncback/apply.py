@@ -47,7 +47,7 @@ def plan_apply(
     targets = {f.path: plan.template_dir / f.source for f in files}
     for file in files:
         target = targets[file.path]
-        if not rules.inside(plan.template_dir, target) or target.is_symlink():
+        if not rules.inside(plan.template_dir.resolve(), target) or target.is_symlink():
             raise SyncBackError(f"Refusing to write {file.source}: it is outside the template.")
     dirty = [f.source for f in files if history.dirty(f.source)]
     if dirty and not force:

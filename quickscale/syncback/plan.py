@@ -126,10 +126,12 @@ def _modified(
         return plan
     plan.current = template_path.read_bytes()
     rendered = bool(entry["rendered"])
+    # The template now is the usual base (it has not changed since generation); the history is
+    # read only when it has.
     base = next(
         (
             candidate
-            for candidate in (history.read(source), plan.current)
+            for candidate in (plan.current, history.read(source))
             if candidate is not None
             and sha256(_generated(candidate, rendered, context)) == entry["sha256"]
         ),
@@ -198,6 +200,7 @@ def plan_build(
     only: Iterable[str] | None = None,
 ) -> Plan:
     project_dir = project_dir.resolve()
+    template_root = template_dir.resolve()
     if not (project_dir / MANIFEST_PATH).is_file():
         raise NoManifestError(
             f"{project_dir} has no {MANIFEST_PATH}: it was not made by quickscale init."
@@ -216,7 +219,7 @@ def plan_build(
             continue
         entry = files[target]
         source = entry["source"]
-        if not rules.inside(template_dir, template_dir / source):
+        if not rules.inside(template_root, template_dir / source):
             plan.files.append(
                 FilePlan(target, source, Change.MODIFIED, Status.SKIPPED, "outside the template")
             )
@@ -225,13 +228,13 @@ def plan_build(
         if not project_path.exists() and not project_path.is_symlink():
             plan.files.append(_deleted(target, source, template_dir, include_deleted))
             continue
+        project = None if project_path.is_symlink() else project_path.read_bytes()
+        if project is not None and sha256(project) == entry["sha256"]:
+            continue
         if (reason := rules.refusal(target, project_dir)) is not None:
-            if project_path.is_symlink() or sha256(project_path.read_bytes()) != entry["sha256"]:
-                plan.files.append(FilePlan(target, source, Change.MODIFIED, Status.SKIPPED, reason))
+            plan.files.append(FilePlan(target, source, Change.MODIFIED, Status.SKIPPED, reason))
             continue
-        project = project_path.read_bytes()
-        if sha256(project) == entry["sha256"]:
-            continue
+        assert project is not None
         plan.files.append(
             _modified(
                 target=target,
@@ -244,7 +247,7 @@ def plan_build(
         )
     for target in _new_files(project_dir, set(files)):
         if _selected(target, only):
-            plan.files.append(_added(target, project_dir, template_dir, include_new))
+            plan.files.append(_added(target, project_dir, template_dir, include_new, template_root))
     return plan
 
 
@@ -262,12 +265,14 @@ def _deleted(target: str, source: str, template_dir: Path, include: bool) -> Fil
     return plan
 
 
-def _added(target: str, project_dir: Path, template_dir: Path, include: bool) -> FilePlan:
+def _added(
+    target: str, project_dir: Path, template_dir: Path, include: bool, template_root: Path
+) -> FilePlan:
     plan = FilePlan(target, target, Change.ADDED, Status.SKIPPED)
     template_path = template_dir / target
     if (reason := rules.refusal(target, project_dir)) is not None:
         plan.reason = reason
-    elif not rules.inside(template_dir, template_path):
+    elif not rules.inside(template_root, template_path):
         plan.reason = "outside the template"
     elif not include:
         plan.reason = "new in the project; pass --include-new to add it to the template"

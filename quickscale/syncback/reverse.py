@@ -30,8 +30,11 @@ class Reversed:
     reason: str = ""
 
 
+_ENGINE = Engine()  # Django's defaults, as TemplateCommand renders project files
+
+
 def render(template: str, context: Mapping[str, object]) -> str:
-    return Engine().from_string(template).render(Context(dict(context), autoescape=False))
+    return _ENGINE.from_string(template).render(Context(dict(context), autoescape=False))
 
 
 def _aligned(
@@ -40,7 +43,9 @@ def _aligned(
     if len(template_lines) != len(generated_lines):
         return False
     return all(
-        not LOGIC.search(line) and render(line, context) == generated_line
+        line == generated_line
+        if "{" not in line
+        else not LOGIC.search(line) and render(line, context) == generated_line
         for line, generated_line in zip(template_lines, generated_lines, strict=True)
     )
 

@@ -46,7 +46,9 @@ def refusal(relative: str, project_dir: Path) -> str | None:
         return None
     if path.stat().st_size > SIZE_LIMIT:
         return f"larger than {SIZE_LIMIT // 1024} KiB"
-    if is_binary(path.read_bytes()[:BINARY_SNIFF]):
+    with path.open("rb") as handle:
+        head = handle.read(BINARY_SNIFF)
+    if is_binary(head):
         return "a binary file"
     return None
 
@@ -63,9 +65,10 @@ def is_binary(data: bytes) -> bool:
 
 
 def inside(root: Path, candidate: Path) -> bool:
-    """True when `candidate` resolves to a path within `root` (no `..`, no symlink escape)."""
+    """True when `candidate` resolves to a path within `root` (no `..`, no symlink escape).
+    `root` must already be resolved."""
     try:
-        candidate.resolve().relative_to(root.resolve())
+        candidate.resolve().relative_to(root)
     except ValueError:
         return False
     return True
