@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -12,7 +13,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import IO, Any
+
+import psycopg
+from psycopg import sql
 
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
@@ -64,3 +71,275 @@ def serving(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) ->
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
+
+
+# PostgreSQL projects, and credit ledgers seeded in bulk, for the credits benchmarks.
+
+POSTGRES_HOST = "127.0.0.1"
+POSTGRES_PORT = 5432
+POSTGRES_USER = "postgres"
+DEBIT_AMOUNT_CYCLE = 5  # seeded debits cost 1, 2, …, 5 credits in turn
+HISTORY_SPAN = timedelta(days=730)  # how far back a seeded ledger starts
+SUBSCRIPTION_PERIOD = timedelta(days=30)
+PROMO_VALIDITY = timedelta(days=90)
+LIVE_LOT_KINDS = ("subscription", "payg", "promo")
+HISTORY_LOT_KINDS = ("subscription", "payg")
+KIB = 1024
+
+
+@dataclass(frozen=True)
+class Project:
+    """A generated project migrated on its own database; `env` is what its processes run with."""
+
+    path: Path
+    name: str
+    database_url: str
+    env: dict[str, str]
+
+
+def database_url(name: str) -> str:
+    return f"postgres://{POSTGRES_USER}@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
+
+
+def _postgres_client(program: str, *args: str) -> None:
+    subprocess.run(
+        [program, "-h", POSTGRES_HOST, "-p", str(POSTGRES_PORT), "-U", POSTGRES_USER, *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+@contextmanager
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database; dropped afterwards, whatever happened (its URL)."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    _postgres_client("createdb", name)
+    try:
+        yield database_url(name)
+    finally:
+        _postgres_client("dropdb", "--if-exists", "--force", name)
+
+
+def postgres_project(root: Path, name: str, url: str) -> Project:
+    """`quickscale init` a project under `root`, point it at `url` and migrate it.
+
+    It runs as in production (DEBUG off), so that Django keeps no query log."""
+    path = root / name
+    run([PYTHON, "-m", "quickscale", "init", name, "--directory", str(path)], root)
+    env = clean_env(DATABASE_URL=url, DEBUG="False", SECRET_KEY=secrets.token_urlsafe(50))
+    run([PYTHON, "manage.py", "migrate", "--noinput"], path, env)
+    return Project(path=path, name=name, database_url=url, env=env)
+
+
+def django_setup(project_path: Path, name: str) -> None:
+    """Set up Django in this process as the generated project's manage.py would."""
+    import django
+
+    sys.path.insert(0, str(project_path))
+    os.environ["DJANGO_SETTINGS_MODULE"] = f"{name}.settings"
+    django.setup()
+
+
+def self_command(script: str, project: Project, *args: str) -> list[str]:
+    """Run `script` again, as a child that sets up Django with `django_setup(argv[2], argv[3])`."""
+    return [PYTHON, str(Path(script).resolve()), "child", str(project.path), project.name, *args]
+
+
+def run_peak_rss(
+    cmd: Sequence[str], cwd: Path, env: dict[str, str], stdout: IO[bytes]
+) -> tuple[float, int]:
+    """Run `cmd` to completion; its wall time in seconds and its own peak RSS in bytes."""
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.stderr.close()
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, cmd, stderr=errors)
+    return elapsed, usage.ru_maxrss * KIB  # Linux counts ru_maxrss in KiB
+
+
+@dataclass(frozen=True)
+class LotPlan:
+    kind: str
+    created_at: datetime
+    period: timedelta  # the debits drawn from the lot fall inside [created_at, +period)
+    expires_at: datetime | None
+    debits: int
+    remaining: int
+    expired: int  # credits its expiry entry took; 0 when it has none
+
+    @property
+    def spent(self) -> int:
+        cycles, rest = divmod(self.debits, DEBIT_AMOUNT_CYCLE)
+        full_cycle = DEBIT_AMOUNT_CYCLE * (DEBIT_AMOUNT_CYCLE + 1) // 2
+        return cycles * full_cycle + rest * (rest + 1) // 2
+
+    @property
+    def amount(self) -> int:
+        return self.spent + self.remaining + self.expired
+
+
+def plan_ledger(
+    entries: int, lots: int, live_lots: int, live_remaining: int, now: datetime
+) -> list[LotPlan]:
+    """Lots whose grants, debits and expiries make exactly `entries` ledger entries.
+
+    The history lots, oldest first, alternate subscription lots (their leftover expired at the
+    end of their period, with an expiry entry) and pay-as-you-go lots spent to zero. The last
+    `live_lots` lots still hold `live_remaining` times 1, 2, … credits. Debits are spread evenly
+    over all lots, each drawing from one lot.
+    """
+    history = lots - live_lots
+    expiries = (history + 1) // len(HISTORY_LOT_KINDS)
+    debits, extra = divmod(entries - lots - expiries, lots)
+    if debits < 1 or history < 0:
+        raise ValueError(f"{entries} entries cannot fill {lots} lots ({live_lots} of them live)")
+    period = min(HISTORY_SPAN / lots, SUBSCRIPTION_PERIOD)
+    start = now - period * lots
+    plans = []
+    for index in range(lots):
+        created_at = start + period * index
+        count = debits + (index < extra)
+        if index < history:
+            kind = HISTORY_LOT_KINDS[index % len(HISTORY_LOT_KINDS)]
+            lapsing = kind == "subscription"
+            expires_at = created_at + period if lapsing else None
+            expired = 10 * (1 + index % 7) if lapsing else 0
+            plans.append(LotPlan(kind, created_at, period, expires_at, count, 0, expired))
+            continue
+        live = index - history
+        kind = LIVE_LOT_KINDS[live % len(LIVE_LOT_KINDS)]
+        validity = {"subscription": SUBSCRIPTION_PERIOD, "promo": PROMO_VALIDITY}.get(kind)
+        expires_at = now + validity if validity else None
+        remaining = live_remaining * (live + 1)
+        plans.append(LotPlan(kind, created_at, period, expires_at, count, remaining, 0))
+    return plans
+
+
+USER_INSERT = """
+INSERT INTO quickscale_accounts_user
+    (password, is_superuser, email, name, is_staff, is_active, date_joined)
+VALUES ('!', false, %(email)s, '', false, true, %(joined)s)
+RETURNING id
+"""
+LOT_INSERT = """
+INSERT INTO quickscale_credits_creditlot
+    (user_id, kind, amount, remaining, expires_at, expired_at, source_type, source_id, created_at)
+VALUES (%(user)s, %(kind)s, %(amount)s, %(remaining)s, %(expires_at)s, %(expired_at)s,
+        %(source_type)s, %(source_id)s, %(created_at)s)
+RETURNING id
+"""
+PLAN_TABLE = """
+CREATE TEMPORARY TABLE bench_lot_plan (
+    lot_id bigint, kind text, amount bigint, created_at timestamptz, step interval,
+    debits integer, expired bigint, expires_at timestamptz
+) ON COMMIT DROP
+"""
+PLAN_INSERT = "INSERT INTO bench_lot_plan VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+# Every entry in time order (so ids follow time), then one allocation per debit.
+LEDGER_INSERT = """
+WITH events AS (
+    SELECT p.created_at AS at, 0 AS phase, 'grant' AS kind, p.amount AS amount,
+           p.lot_id AS lot_id, NULL::bigint AS drawn_from,
+           'grant:' || md5(%(salt)s || ':' || p.lot_id) AS key,
+           initcap(p.kind) || ' credits' AS description, '{}'::jsonb AS metadata
+    FROM bench_lot_plan p
+    UNION ALL
+    SELECT p.created_at + p.step * (g + 1), 1, 'debit', -(1 + mod(g, %(cycle)s)),
+           NULL, p.lot_id, md5(%(salt)s || ':' || p.lot_id || ':' || g)::uuid::text,
+           'API request', jsonb_build_object('endpoint', '/api/generate', 'units', 1 + mod(g, 3))
+    FROM bench_lot_plan p CROSS JOIN LATERAL generate_series(0, p.debits - 1) AS g
+    UNION ALL
+    SELECT p.expires_at, 2, 'expiry', -p.expired, p.lot_id, NULL, 'expiry:lot:' || p.lot_id,
+           initcap(p.kind) || ' credits expired', '{}'::jsonb
+    FROM bench_lot_plan p
+    WHERE p.expired > 0
+), inserted AS (
+    INSERT INTO quickscale_credits_ledgerentry
+        (user_id, kind, amount, lot_id, description, metadata, idempotency_key, request_hash,
+         created_at)
+    SELECT %(user)s, e.kind, e.amount, e.lot_id, e.description, e.metadata, e.key,
+           encode(sha256(convert_to(e.key, 'UTF8')), 'hex'), e.at
+    FROM events e
+    ORDER BY e.at, e.phase
+    RETURNING id, idempotency_key
+)
+INSERT INTO quickscale_credits_allocation (entry_id, lot_id, amount, refunded)
+SELECT i.id, e.drawn_from, -e.amount, 0
+FROM inserted i JOIN events e ON e.key = i.idempotency_key
+WHERE e.drawn_from IS NOT NULL
+"""
+LEDGER_CHECK = """
+SELECT (SELECT count(*) FROM quickscale_credits_ledgerentry WHERE user_id = %(user)s),
+       (SELECT coalesce(sum(amount), 0) FROM quickscale_credits_ledgerentry
+        WHERE user_id = %(user)s),
+       (SELECT coalesce(sum(remaining), 0) FROM quickscale_credits_creditlot
+        WHERE user_id = %(user)s)
+"""
+
+
+def seed_account(
+    url: str, email: str, entries: int, lots: int, live_lots: int, live_remaining: int
+) -> None:
+    """A user whose ledger holds exactly `entries` entries (see `plan_ledger`), by bulk SQL.
+
+    Debits carry unique UUID idempotency keys and one allocation each, like `credits_consume`'s;
+    the ledger sums to the book balance, which is checked here."""
+    now = datetime.now(UTC)
+    plans = plan_ledger(entries, lots, live_lots, live_remaining, now)
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        user = _returned_id(cursor, USER_INSERT, {"email": email, "joined": now - HISTORY_SPAN})
+        cursor.execute(PLAN_TABLE)
+        rows = []
+        for index, plan in enumerate(plans):
+            lot = _returned_id(cursor, LOT_INSERT, _lot_row(user, index, plan))
+            step = plan.period / (plan.debits + 1)
+            row = (lot, plan.kind, plan.amount, plan.created_at, step, plan.debits, plan.expired)
+            rows.append((*row, plan.expires_at))
+        cursor.executemany(PLAN_INSERT, rows)
+        salt = secrets.token_hex(8)
+        cursor.execute(LEDGER_INSERT, {"salt": salt, "cycle": DEBIT_AMOUNT_CYCLE, "user": user})
+        cursor.execute(LEDGER_CHECK, {"user": user})
+        count, ledger, book = cursor.fetchone() or (0, 0, 0)
+    if (count, ledger) != (entries, book):
+        raise AssertionError(f"seeded {count} entries summing to {ledger}, book balance {book}")
+
+
+def _returned_id(
+    cursor: psycopg.Cursor[tuple[Any, ...]], query: str, params: dict[str, Any]
+) -> int:
+    cursor.execute(query, params)
+    row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _lot_row(user: int, index: int, plan: LotPlan) -> dict[str, Any]:
+    lapsed = plan.expired > 0
+    return {
+        "user": user,
+        "kind": plan.kind,
+        "amount": plan.amount,
+        "remaining": plan.remaining,
+        "expires_at": plan.expires_at,
+        "expired_at": plan.expires_at if lapsed else None,
+        "source_type": "stripe" if plan.kind != "promo" else "promotion",
+        "source_id": f"in_{index:08d}",
+        "created_at": plan.created_at,
+    }
+
+
+def vacuum_analyze(url: str) -> None:
+    """What autovacuum would have done by now to tables this size: statistics, visibility map."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        for table in (
+            "quickscale_accounts_user",
+            "quickscale_credits_creditlot",
+            "quickscale_credits_ledgerentry",
+            "quickscale_credits_allocation",
+        ):
+            connection.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
 from quickscale.apps.credits.models import CreditLot, EntryKind, LedgerEntry, LotKind
-from quickscale.apps.credits.services import spendable_lots
+from quickscale.apps.credits.services import spendable, spendable_lots
 
 LEDGER_PAGE_SIZE = 25
 EXPORT_CHUNK_SIZE = 2000
@@ -41,7 +41,7 @@ def credit_balance_get(*, user: User, now: datetime | None = None) -> Balance:
     now = now if now is not None else timezone.now()
     by_kind = dict.fromkeys(LotKind.values, 0)
     expiring: dict[datetime, int] = {}
-    for kind, remaining, expires_at in spendable_lots(user, now).values_list(
+    for kind, remaining, expires_at in spendable(user, now).values_list(
         "kind", "remaining", "expires_at"
     ):
         by_kind[kind] += remaining

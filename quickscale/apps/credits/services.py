@@ -74,12 +74,18 @@ def _replayed(user: User, idempotency_key: str, request_hash: str) -> LedgerEntr
     return entry
 
 
+def spendable(user: User, now: datetime) -> QuerySet[CreditLot]:
+    """Lots holding credits that have not expired, in no particular order."""
+    return CreditLot.objects.filter(user=user, remaining__gt=0).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
 def spendable_lots(user: User, now: datetime) -> QuerySet[CreditLot]:
     """Lots a debit may draw from, in the order it draws: lots that expire, soonest first
     (subscription lots first among equals), then permanent lots, oldest first."""
     return (
-        CreditLot.objects.filter(user=user, remaining__gt=0)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        spendable(user, now)
         .annotate(
             _kind_order=Case(
                 When(kind=LotKind.SUBSCRIPTION, then=Value(0)),

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils import timezone
 
 from quickscale.apps.accounts.managers import email_normalize
@@ -185,8 +186,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Expired {services.credits_expire()} lots.")
 
     def _ledger(self, options: dict[str, Any]) -> None:
-        entries = (_row(entry) for entry in ledger_entries_iter(user=self._user(options["user"])))
-        {"table": self._table, "csv": self._csv, "json": self._json}[options["format"]](entries)
+        user = self._user(options["user"])
+        write = {"table": self._table, "csv": self._csv, "json": self._json}[options["format"]]
+        # Inside a transaction PostgreSQL streams the cursor; outside one Django must declare it
+        # WITH HOLD, and the server materializes the whole ledger before the first row.
+        with transaction.atomic():
+            write(_row(entry) for entry in ledger_entries_iter(user=user))
 
     def _table(self, rows: Iterable[dict[str, Any]]) -> None:
         self.stdout.write(
