@@ -11,6 +11,11 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_EMAIL": "demo@example.com",
     # The project template sync-back compares with and writes to; None: the installed one.
     "TEMPLATE_DIR": None,
+    "API_PATH_PREFIX": "/api/",
+    # Requests per key (or per signed-in user) and window: N/s, N/m, N/h or N/d.
+    "API_RATE_LIMIT": "120/m",
+    # Modules whose services register themselves; a package's submodules are imported too.
+    "SERVICE_MODULES": ["quickscale.apps.services.examples"],
 }
 
 

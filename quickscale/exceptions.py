@@ -93,3 +93,29 @@ class NoManifestError(SyncBackError):
     default_hint = (
         "Run `quickscale sync-back --adopt` once to record the current template as the base."
     )
+
+
+class ApiKeyError(QuickscaleError):
+    pass
+
+
+class ServiceError(QuickscaleError):
+    pass
+
+
+class ServiceUnavailableError(ServiceError):
+    pass
+
+
+class ServiceNotAllowedError(ServiceError):
+    pass
+
+
+class RunInProgressError(ServiceError):
+    pass
+
+
+class InvalidServiceInputError(ServiceError):
+    def __init__(self, message: str, *, fields: dict[str, list[str]]) -> None:
+        super().__init__(message, hint="Send input that fits the service's input schema.")
+        self.fields = fields

@@ -12,6 +12,8 @@ INSTALLED_APPS = [
     "quickscale",
     "quickscale.apps.accounts",
     "quickscale.apps.credits",
+    "quickscale.apps.api",
+    "quickscale.apps.services",
 ]
 AUTH_USER_MODEL = "quickscale_accounts.User"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}

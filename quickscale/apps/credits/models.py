@@ -101,6 +101,14 @@ class LedgerEntry(models.Model):
     lot = models.ForeignKey(
         CreditLot, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
     )
+    api_key = models.ForeignKey(
+        "quickscale_api.ApiKey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+        help_text="The API key whose call caused this entry.",
+    )
     refund_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
     )

@@ -11,9 +11,12 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+
+if TYPE_CHECKING:
+    from quickscale.apps.api.models import ApiKey
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -196,6 +199,7 @@ def credits_consume(
     idempotency_key: str,
     description: str = "",
     actor: User | None = None,
+    api_key: ApiKey | None = None,
     metadata: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> LedgerEntry:
@@ -214,6 +218,7 @@ def credits_consume(
         amount=-amount,
         description=description,
         actor=actor,
+        api_key=api_key,
         metadata=metadata or {},
         idempotency_key=idempotency_key,
         request_hash=request_hash,

@@ -1,0 +1,246 @@
+"""The OpenAPI 3.1 document of the JSON API, built from the registered services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import quickscale
+from quickscale.apps.services.registry import registry
+from quickscale.conf import app_settings
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+
+
+def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+COMMON = {
+    "401": _error("Missing, malformed, unknown, wrong, revoked or expired key"),
+    "429": _error("Rate limited; see Retry-After"),
+}
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "balance": {"type": "integer"},
+                    "cost": {"type": "integer"},
+                    "run": {"type": "integer"},
+                    "retry_after": {"type": "integer"},
+                },
+            }
+        },
+    },
+    "Balance": {
+        "type": "object",
+        "required": ["total", "subscription", "payg", "promo", "next_expiry", "next_expiry_amount"],
+        "properties": {
+            "total": {"type": "integer", "minimum": 0},
+            "subscription": {"type": "integer", "minimum": 0},
+            "payg": {"type": "integer", "minimum": 0},
+            "promo": {"type": "integer", "minimum": 0},
+            "next_expiry": {"type": ["string", "null"], "format": "date-time"},
+            "next_expiry_amount": {"type": "integer", "minimum": 0},
+        },
+    },
+    "Service": {
+        "type": "object",
+        "required": ["name", "description", "cost", "input_schema", "allowed"],
+        "properties": {
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "cost": {"type": "integer", "minimum": 0},
+            "input_schema": {"type": "object"},
+            "allowed": {"type": "boolean"},
+        },
+    },
+    "Run": {
+        "type": "object",
+        "required": ["run", "service", "status", "cost", "result", "balance"],
+        "properties": {
+            "run": {"type": "integer"},
+            "service": {"type": "string"},
+            "status": {"type": "string", "enum": ["succeeded"]},
+            "cost": {"type": "integer", "minimum": 0},
+            "result": {"type": "object"},
+            "balance": {"type": "integer", "minimum": 0},
+        },
+    },
+    "Usage": {
+        "type": "object",
+        "required": ["runs", "next"],
+        "properties": {
+            "runs": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "run",
+                        "service",
+                        "status",
+                        "cost",
+                        "created_at",
+                        "duration_ms",
+                        "api_key",
+                    ],
+                    "properties": {
+                        "run": {"type": "integer"},
+                        "service": {"type": "string"},
+                        "status": {"type": "string", "enum": ["running", "succeeded", "failed"]},
+                        "cost": {"type": "integer"},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "duration_ms": {"type": ["integer", "null"]},
+                        "api_key": {"type": ["string", "null"]},
+                    },
+                },
+            },
+            "next": {"type": ["integer", "null"]},
+        },
+    },
+}
+
+
+def _run_path(service: Any) -> dict[str, Any]:
+    return {
+        "post": {
+            "operationId": f"run_{service.name}",
+            "summary": f"Run {service.name}",
+            "description": f"{service.description} Costs {service.cost} credit(s).",
+            "tags": ["services"],
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": (
+                        "A retry with the same key runs and charges once "
+                        "and returns the first result."
+                    ),
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {**service.input_schema, "additionalProperties": False}
+                    }
+                },
+            },
+            "responses": {
+                "200": _ok(
+                    "The service ran; its cost was debited", {"$ref": "#/components/schemas/Run"}
+                ),
+                "400": _error("Input that does not fit the schema, or invalid JSON"),
+                "402": _error("Not enough credits; the error names the balance and the cost"),
+                "403": _error("The key's scopes do not include this service, or a CSRF failure"),
+                "404": _error("The service is switched off"),
+                "409": _error(
+                    "The Idempotency-Key was used for another request, or is still running"
+                ),
+                "502": _error("The service failed; its cost was refunded"),
+                **COMMON,
+            },
+        }
+    }
+
+
+def openapi_document(server: str) -> dict[str, Any]:
+    prefix = app_settings.API_PATH_PREFIX.rstrip("/")
+    paths: dict[str, Any] = {
+        f"{prefix}/v1/credits/balance": {
+            "get": {
+                "operationId": "balance",
+                "summary": "The credit balance, by kind",
+                "tags": ["credits"],
+                "responses": {
+                    "200": _ok("The balance", {"$ref": "#/components/schemas/Balance"}),
+                    **COMMON,
+                },
+            }
+        },
+        f"{prefix}/v1/services": {
+            "get": {
+                "operationId": "services",
+                "summary": "The services you can run",
+                "tags": ["services"],
+                "responses": {
+                    "200": _ok(
+                        "Enabled services",
+                        {
+                            "type": "object",
+                            "required": ["services"],
+                            "properties": {
+                                "services": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Service"},
+                                }
+                            },
+                        },
+                    ),
+                    **COMMON,
+                },
+            }
+        },
+        f"{prefix}/v1/usage": {
+            "get": {
+                "operationId": "usage",
+                "summary": "Your service runs, newest first",
+                "tags": ["services"],
+                "parameters": [
+                    {
+                        "name": "before",
+                        "in": "query",
+                        "required": False,
+                        "description": "The `next` value of the previous page.",
+                        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                    }
+                ],
+                "responses": {
+                    "200": _ok("A page of runs", {"$ref": "#/components/schemas/Usage"}),
+                    "400": _error("A cursor that is not a number"),
+                    **COMMON,
+                },
+            }
+        },
+    }
+    for service in registry:
+        paths[f"{prefix}/v1/services/{service.name}/run"] = _run_path(service)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "API",
+            "version": "1",
+            "description": (
+                f"Run paid services with credits. Served by QuickScale {quickscale.__version__}."
+            ),
+        },
+        "servers": [{"url": server}],
+        "security": [{"apiKey": []}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "apiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Authorization: Bearer PREFIX.SECRET",
+                }
+            },
+        },
+    }

@@ -1,0 +1,86 @@
+"""Writes to API keys."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from quickscale.apps.accounts.models import User
+from quickscale.apps.api.hashers import secret_hash
+from quickscale.apps.api.models import ApiKey
+from quickscale.exceptions import ApiKeyError
+
+ALPHABET = string.ascii_letters + string.digits
+PREFIX_LENGTH = 4
+SECRET_LENGTH = 32  # 62**32 is about 2**190
+PREFIX_ATTEMPTS = 20
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewKey:
+    key: ApiKey
+    token: str  # PREFIX.SECRET, shown once
+
+
+def _random(length: int) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def api_key_create(
+    *,
+    user: User,
+    name: str,
+    expires_at: datetime | None = None,
+    scopes: list[str] | None = None,
+) -> NewKey:
+    """Create a key; the returned token is the only time its secret exists in the clear."""
+    name = name.strip()
+    if not name:
+        raise ApiKeyError("A key needs a name, so you can tell your keys apart.")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApiKeyError(f"The expiry {expires_at.isoformat()} is already past.")
+    secret = _random(SECRET_LENGTH)
+    hashed = secret_hash(secret)
+    for _ in range(PREFIX_ATTEMPTS):
+        prefix = _random(PREFIX_LENGTH)
+        try:
+            with transaction.atomic():
+                key = ApiKey.objects.create(
+                    user=user,
+                    name=name,
+                    prefix=prefix,
+                    hashed_secret=hashed,
+                    expires_at=expires_at,
+                    scopes=sorted(set(scopes or [])),
+                )
+        except IntegrityError:
+            continue  # the prefix is taken: draw another
+        return NewKey(key=key, token=f"{prefix}.{secret}")
+    raise ApiKeyError("Could not find a free key prefix; try again.")
+
+
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+def api_key_touch(*, key: ApiKey, now: datetime | None = None) -> None:
+    """Record use, at most once a minute per key: a busy key does not write on every call."""
+    now = now or timezone.now()
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    key.last_used_at = now
+
+
+def api_key_rehash(*, key: ApiKey, secret: str) -> None:
+    key.hashed_secret = secret_hash(secret)
+    ApiKey.objects.filter(pk=key.pk).update(hashed_secret=key.hashed_secret)

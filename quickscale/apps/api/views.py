@@ -1,0 +1,209 @@
+"""The JSON API, version 1. Views parse input, call one service, and translate domain errors
+into statuses; errors always have the shape {"error": {"code", "message", ...}}."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
+
+from quickscale.apps.accounts.models import User
+from quickscale.apps.api.authentication import MISSING
+from quickscale.apps.api.openapi import openapi_document
+from quickscale.apps.api.ratelimit import rate_limit_retry_after
+from quickscale.apps.api.responses import api_error
+from quickscale.apps.credits.selectors import credit_balance_get
+from quickscale.apps.services.models import RunStatus, ServiceRun
+from quickscale.apps.services.registry import registry
+from quickscale.apps.services.selectors import service_runs_page
+from quickscale.apps.services.services import service_enabled, service_run
+from quickscale.conf import app_settings
+from quickscale.exceptions import (
+    IdempotencyConflictError,
+    InsufficientCreditsError,
+    InvalidServiceInputError,
+    RunInProgressError,
+    ServiceNotAllowedError,
+    ServiceUnavailableError,
+)
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+USAGE_PAGE_SIZE = 50
+View = Callable[..., HttpResponse]
+
+
+def _csrf_refusal(request: HttpRequest) -> HttpResponse | None:
+    if getattr(request, "api_key", None) is not None:
+        return None
+    middleware = CsrfViewMiddleware(lambda r: HttpResponse())
+    return middleware.process_view(request, lambda r: HttpResponse(), (), {})
+
+
+def api_endpoint(*methods: str) -> Callable[[View], View]:
+    """Method check, authentication (key or session), CSRF for sessions, and the rate limit."""
+
+    def decorate(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                response = api_error(405, "method_not_allowed", f"Use {' or '.join(methods)}.")
+                response["Allow"] = ", ".join(methods)
+                return response
+            if not request.user.is_authenticated:
+                response = api_error(401, MISSING.code, MISSING.message)
+                response["WWW-Authenticate"] = 'Bearer realm="api"'
+                return response
+            if request.method not in ("GET", "HEAD") and _csrf_refusal(request) is not None:
+                return api_error(
+                    403, "csrf_failed", "CSRF check failed: send the X-CSRFToken header."
+                )
+            key = getattr(request, "api_key", None)
+            bucket = f"key:{key.pk}" if key is not None else f"user:{request.user.pk}"
+            retry_after = rate_limit_retry_after(bucket=bucket, rate=app_settings.API_RATE_LIMIT)
+            if retry_after is not None:
+                response = api_error(
+                    429,
+                    "rate_limited",
+                    f"Too many requests; retry in {retry_after} s.",
+                    retry_after=retry_after,
+                )
+                response["Retry-After"] = str(retry_after)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@api_endpoint("GET")
+def balance(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(credit_balance_get(user=_user(request)).as_dict())
+
+
+@api_endpoint("GET")
+def services(request: HttpRequest) -> HttpResponse:
+    key = getattr(request, "api_key", None)
+    return JsonResponse(
+        {
+            "services": [
+                {
+                    "name": service.name,
+                    "description": service.description,
+                    "cost": service.cost,
+                    "input_schema": service.input_schema,
+                    "allowed": key is None or key.allows(service.name),
+                }
+                for service in registry
+                if service_enabled(service.name)
+            ]
+        }
+    )
+
+
+def _run_body(run: ServiceRun, balance_total: int) -> dict[str, Any]:
+    return {
+        "run": run.pk,
+        "service": run.service,
+        "status": run.status,
+        "cost": run.cost,
+        "result": run.result,
+        "balance": balance_total,
+    }
+
+
+@api_endpoint("POST")
+def run(request: HttpRequest, name: str) -> HttpResponse:
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return api_error(400, "invalid_json", "The request body must be a JSON object.")
+    idempotency_key = request.headers.get("Idempotency-Key")
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
+        return api_error(
+            400,
+            "invalid_idempotency_key",
+            f"An Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters.",
+        )
+    user = _user(request)
+    try:
+        outcome, replayed = service_run(
+            user=user,
+            name=name,
+            data=data,
+            api_key=getattr(request, "api_key", None),
+            idempotency_key=idempotency_key,
+        )
+    except ServiceUnavailableError as error:
+        return api_error(404, "service_not_found", error.message)
+    except ServiceNotAllowedError as error:
+        return api_error(403, "forbidden_scope", error.message)
+    except InvalidServiceInputError as error:
+        return api_error(400, "invalid_input", error.message, fields=error.fields)
+    except InsufficientCreditsError as error:
+        return api_error(
+            402, "insufficient_credits", error.message, balance=error.balance, cost=error.requested
+        )
+    except IdempotencyConflictError as error:
+        return api_error(409, "idempotency_conflict", error.message)
+    except RunInProgressError as error:
+        return api_error(409, "request_in_progress", error.message)
+    total = credit_balance_get(user=user).total
+    if outcome.status == RunStatus.FAILED:
+        response = api_error(
+            502,
+            "service_failed",
+            f"The service failed; its {outcome.cost} credits were refunded.",
+            run=outcome.pk,
+            balance=total,
+        )
+    else:
+        response = JsonResponse(_run_body(outcome, total))
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+@api_endpoint("GET")
+def usage(request: HttpRequest) -> HttpResponse:
+    before = request.GET.get("before")
+    if before is not None and not before.isdigit():
+        return api_error(400, "invalid_cursor", "`before` is the `next` value of a previous page.")
+    page, next_before = service_runs_page(
+        user=_user(request), before=int(before) if before else None, size=USAGE_PAGE_SIZE
+    )
+    return JsonResponse(
+        {
+            "runs": [
+                {
+                    "run": r.pk,
+                    "service": r.service,
+                    "status": r.status,
+                    "cost": r.cost,
+                    "created_at": r.created_at.isoformat(),
+                    "duration_ms": r.duration_ms,
+                    "api_key": r.api_key.prefix if r.api_key else None,
+                }
+                for r in page
+            ],
+            "next": next_before,
+        }
+    )
+
+
+def openapi(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(
+        openapi_document(request.build_absolute_uri("/")[:-1]), json_dumps_params={"indent": 2}
+    )
