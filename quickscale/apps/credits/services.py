@@ -69,12 +69,18 @@ def _lock(user: User) -> None:
 
 
 def _replayed(user: User, idempotency_key: str, request_hash: str) -> LedgerEntry | None:
-    entry = LedgerEntry.objects.filter(user=user, idempotency_key=idempotency_key).first()
-    if entry is not None and entry.request_hash != request_hash:
+    found = (
+        LedgerEntry.objects.filter(user=user, idempotency_key=idempotency_key)
+        .values_list("pk", "request_hash")
+        .first()
+    )
+    if found is None:
+        return None
+    if found[1] != request_hash:
         raise IdempotencyConflictError(
             f"The idempotency key {idempotency_key!r} was already used for a different request."
         )
-    return entry
+    return LedgerEntry.objects.get(pk=found[0])
 
 
 def spendable(user: User, now: datetime) -> QuerySet[CreditLot]:
@@ -114,7 +120,11 @@ def _draw(user: User, amount: int, now: datetime) -> list[tuple[CreditLot, int]]
         lot.remaining -= take
         left -= take
         drawn.append((lot, take))
-    CreditLot.objects.bulk_update([lot for lot, _ in drawn], ["remaining"])
+    if len(drawn) == 1:
+        lot = drawn[0][0]
+        CreditLot.objects.filter(pk=lot.pk).update(remaining=lot.remaining)
+    else:
+        CreditLot.objects.bulk_update([lot for lot, _ in drawn], ["remaining"])
     return drawn
 
 

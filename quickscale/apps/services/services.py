@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import time
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -74,8 +75,19 @@ def service_run(
     if idempotency_key and (earlier := _replay(user, idempotency_key, request_hash)):
         return earlier, True
     cost = service.cost_for(data)
+    reference = uuid.uuid4().hex
     try:
         with transaction.atomic():
+            debit = None
+            if cost:
+                debit = credits_consume(
+                    user=user,
+                    amount=cost,
+                    idempotency_key=f"service-run:{reference}",
+                    description=name,
+                    api_key=api_key,
+                    metadata={"service": name, "reference": reference},
+                )
             run = ServiceRun.objects.create(
                 user=user,
                 api_key=api_key,
@@ -84,18 +96,10 @@ def service_run(
                 input_size=len(json.dumps(data)),
                 idempotency_key=idempotency_key or None,
                 request_hash=request_hash,
+                debit=debit,
             )
-            if cost:
-                run.debit = credits_consume(
-                    user=user,
-                    amount=cost,
-                    idempotency_key=f"service-run:{run.pk}",
-                    description=name,
-                    api_key=api_key,
-                    metadata={"service": name, "run": run.pk},
-                )
-                ServiceRun.objects.filter(pk=run.pk).update(debit=run.debit)
     except IntegrityError:
+        # Another request with this Idempotency-Key won the race; this one's debit rolled back.
         if idempotency_key and (earlier := _replay(user, idempotency_key, request_hash)):
             return earlier, True
         raise
