@@ -119,3 +119,13 @@ class InvalidServiceInputError(ServiceError):
     def __init__(self, message: str, *, fields: dict[str, list[str]]) -> None:
         super().__init__(message, hint="Send input that fits the service's input schema.")
         self.fields = fields
+
+
+class VisualError(QuickscaleError):
+    default_hint = "Check the page address and that the development server is running."
+
+
+class WorkspaceError(VisualError):
+    default_hint = (
+        "Nothing was changed. Paths are relative to the project, under templates/ or static/."
+    )

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+
+from quickscale.apps.accounts.managers import email_normalize
+from quickscale.apps.accounts.models import User
+from quickscale.apps.services.registry import registry
+
+
+def _service_choices() -> list[tuple[str, str]]:
+    return [(service.name, service.name) for service in registry]
+
+
+class _KeyFieldsForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        strip=True,
+        help_text="So you can tell your keys apart, e.g. “laptop” or “billing server”.",
+    )
+    expires_at = forms.DateTimeField(
+        required=False,
+        label="Expires",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    scopes = forms.MultipleChoiceField(
+        required=False,
+        label="Services",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The services this key may run. None ticked: every service.",
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # Services register when the project starts; the form reads them when it is shown.
+        scopes = self.fields["scopes"]
+        assert isinstance(scopes, forms.MultipleChoiceField)
+        scopes.choices = _service_choices()
+        self.fields[
+            "expires_at"
+        ].help_text = (
+            f"Empty: the key never expires. Time zone: {timezone.get_current_timezone_name()}."
+        )
+
+    def clean_expires_at(self) -> datetime | None:
+        expires_at: datetime | None = self.cleaned_data["expires_at"]
+        if expires_at is not None and expires_at <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future.")
+        return expires_at
+
+
+class ApiKeyCreateForm(_KeyFieldsForm):
+    # Rendered into the form when it is shown, so that sending it twice (a double click, or a
+    # reload of the page that showed the secret) creates one key.
+    nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("initial", {"nonce": uuid.uuid4().hex})
+        super().__init__(*args, **kwargs)
+
+
+class AdminApiKeyCreateForm(_KeyFieldsForm):
+    user = forms.EmailField(label="User's e-mail address")
+    field_order = ("user", "name", "expires_at", "scopes")
+
+    def clean_user(self) -> User:
+        email = email_normalize(self.cleaned_data["user"])
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            raise forms.ValidationError(f"No user has the e-mail address {email}.")
+        return user
+
+
+class UsageCursorForm(forms.Form):
+    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)

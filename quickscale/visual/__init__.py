@@ -1,0 +1,1 @@
+"""AI visual development: a template source map, page snapshots, and an MCP server."""
