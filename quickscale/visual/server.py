@@ -150,7 +150,7 @@ def build_server(tools: VisualTools) -> MCPServer[Any]:
         """The project's pages: paths that take no arguments, with their URL names."""
         return "\n".join(f"{path}  ({name})" for path, name in project_pages())
 
-    @server.tool()
+    @server.tool(structured_output=False)
     async def snapshot(
         path: str = "/", as_user: str | None = None, width: int = 1280, height: int = 800
     ) -> list[Any]:
@@ -182,7 +182,7 @@ def build_server(tools: VisualTools) -> MCPServer[Any]:
         except VisualError as error:
             raise refuse(error) from error
 
-    @server.tool()
+    @server.tool(structured_output=False)
     async def write_file(path: str, content: str, page: str | None = None) -> list[Any]:
         """Replace a file under templates/ or static/ with `content` (templates must compile;
         the previous version is kept for undo). With `page`, wait for the page to reload and
@@ -193,7 +193,7 @@ def build_server(tools: VisualTools) -> MCPServer[Any]:
             raise refuse(error) from error
         return looked(snap, f"Wrote {path}.")
 
-    @server.tool()
+    @server.tool(structured_output=False)
     async def undo(page: str | None = None) -> list[Any]:
         """Put back the file of the last write_file as it was. With `page`, return the page's
         snapshot once it has reloaded."""
