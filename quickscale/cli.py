@@ -88,6 +88,24 @@ def syncback_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _generate_service(args: argparse.Namespace, console: Console) -> int:
+    from quickscale.generator.service import service_generate
+
+    result = service_generate(name=args.name, start=Path.cwd())
+    console.success(f"Created the service '{result.name}' ({result.class_name}):")
+    for path in (result.module, result.test):
+        console.plain(f"  {path.relative_to(result.project_dir)}")
+    console.plain("")
+    console.plain("Next steps:")
+    if Path.cwd().resolve() != result.project_dir:
+        console.plain(f"  cd {shlex.quote(str(result.project_dir))}")
+    console.plain(
+        f"  edit {result.module.relative_to(result.project_dir)}: its cost, schema and run()"
+    )
+    console.plain(f"  python manage.py test tests.test_service_{result.name}")
+    return ExitCode.OK
+
+
 def _template_path(args: argparse.Namespace, console: Console) -> int:
     console.plain(str(TEMPLATE_DIR))
     return ExitCode.OK
@@ -149,6 +167,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     syncback_arguments(sync)
     sync.set_defaults(handler=_sync_back)
+
+    service = commands.add_parser(
+        "generate-service",
+        help="scaffold a paid service and its test in the project",
+        description=(
+            "Write <package>/ai_services/NAME.py (a registered BaseService) and "
+            "tests/test_service_NAME.py into the project around the current folder."
+        ),
+    )
+    service.add_argument("name", metavar="NAME", help="the service's name, e.g. word_count")
+    service.set_defaults(handler=_generate_service)
 
     version = commands.add_parser("version", help="print QuickScale's version")
     version.set_defaults(handler=_version)

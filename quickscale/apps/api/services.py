@@ -20,6 +20,7 @@ PREFIX_LENGTH = 4
 SECRET_LENGTH = 32  # 62**32 is about 2**190
 PREFIX_ATTEMPTS = 20
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+NAME_MAX_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ def api_key_create(
     name = name.strip()
     if not name:
         raise ApiKeyError("A key needs a name, so you can tell your keys apart.")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ApiKeyError(f"A key's name has at most {NAME_MAX_LENGTH} characters.")
     if expires_at is not None and expires_at <= timezone.now():
         raise ApiKeyError(f"The expiry {expires_at.isoformat()} is already past.")
     secret = _random(SECRET_LENGTH)
