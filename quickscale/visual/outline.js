@@ -9,7 +9,14 @@
   const templates = [];
   const clip = (s) => { s = (s || "").replace(/\s+/g, " ").trim(); return s.length > MAX_TEXT ? s.slice(0, MAX_TEXT - 1) + "…" : s; };
   const visible = (el) => { const r = el.getBoundingClientRect(); const st = getComputedStyle(el); return st.display !== "none" && st.visibility !== "hidden" && (r.width > 0 || r.height > 0 || el.tagName === "INPUT"); };
-  const source = (el) => { const s = el.getAttribute("data-qs-src"); if (s) { const f = s.split(":")[0]; if (!templates.includes(f)) templates.push(f); } return s || ""; };
+  // An element from a template outside the project (an installed package's) has no mark of its
+  // own: it is reported inside the nearest marked element, the place to start overriding.
+  const source = (el) => {
+    const own = el.getAttribute("data-qs-src");
+    if (own) { const f = own.split(":")[0]; if (!templates.includes(f)) templates.push(f); return own; }
+    const outer = el.closest("[data-qs-src]");
+    return outer ? "in " + outer.getAttribute("data-qs-src") : "";
+  };
   const name = (el) => {
     let n = el.tagName.toLowerCase();
     if (el.id) n += "#" + el.id;

@@ -4,9 +4,11 @@ element, edit a template or static file, and see the page again."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -19,9 +21,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from quickscale.exceptions import VisualError
 from quickscale.visual.pages import project_pages
-from quickscale.visual.snapshot import Snapshot, check_loopback, page_snapshot_async
+from quickscale.visual.snapshot import Snapshot, check_loopback, locate_async, page_snapshot_async
 from quickscale.visual.workspace import Workspace
 
+# What a change answers: a message, or a message and the page's new snapshot.
+Outcome = str | tuple[str, Snapshot]
 RELOAD_TIMEOUT = 12.0  # seconds: runserver notices a changed file within about a second
 RELOAD_POLL = 0.25  # seconds
 INSTRUCTIONS = """\
@@ -80,45 +84,84 @@ class VisualTools:
     ) -> list[str]:
         if not text and not selector:
             raise VisualError("Give the visible text or a CSS selector of the element.")
-        snap = await self.snapshot(path, as_user)
+        found = await locate_async(
+            base_url=self.base_url,
+            path=path,
+            text=text,
+            selector=selector,
+            cookies=await self.cookies_for(as_user),
+            chromium=self.chromium,
+        )
         hits = []
-        for line in snap.lines:
-            if text and text.lower() not in line["text"].lower():
+        for element in found:
+            if not element["src"]:
                 continue
-            if selector and selector.lstrip(".#").lower() not in line["text"].lower():
-                continue
-            if line["src"]:
-                file, _, number = line["src"].rpartition(":")
-                source = self.workspace.read(f"templates/{file}").splitlines()
-                code = source[int(number) - 1].strip()
-                hits.append(f"templates/{file}:{number}  {line['text']}\n    {code}")
+            file, _, number = element["src"].rpartition(":")
+            code = self.workspace.read(f"templates/{file}").splitlines()[int(number) - 1].strip()
+            where = "" if element["own"] else "inside "
+            hits.append(
+                f"{where}templates/{file}:{number}  <{element['tag']}> "
+                f'"{element["text"]}"\n    {code}'
+            )
         if not hits:
             raise VisualError(f"Nothing on {path} matches; snapshot the page to see its elements.")
         return hits
 
-    async def write_and_look(self, path: str, content: str, page: str | None) -> Snapshot | None:
-        before = await asyncio.to_thread(_fetch, self.page_url(page), None) if page else b""
+    async def write_and_look(self, path: str, content: str, page: Page | None) -> Outcome:
+        before = await self._page_html(page, path)
         self.workspace.write(path, content)
-        return await self._after_change(page, before)
+        return await self._after_change(f"Wrote {path}.", page, path, before)
 
-    async def undo_and_look(self, page: str | None) -> tuple[str, Snapshot | None]:
-        before = await asyncio.to_thread(_fetch, self.page_url(page), None) if page else b""
+    async def undo_and_look(self, page: Page | None) -> Outcome:
+        before = await self._page_html(page, self.workspace.last_written() or "")
         restored = self.workspace.undo()
-        return restored, await self._after_change(page, before)
+        return await self._after_change(f"Restored {restored}.", page, restored, before)
 
-    def page_url(self, page: str | None) -> str:
-        return urljoin(self.base_url + "/", (page or "/").lstrip("/"))
+    async def _page_html(self, page: Page | None, path: str) -> bytes:
+        if page is None or not path.startswith("templates/"):
+            return b""
+        cookies = await self.cookies_for(page.as_user)
+        return _without_tokens(await asyncio.to_thread(_fetch, self.page_url(page.path), cookies))
 
-    async def _after_change(self, page: str | None, before: bytes) -> Snapshot | None:
+    def page_url(self, path: str) -> str:
+        return urljoin(self.base_url + "/", path.lstrip("/"))
+
+    async def _after_change(
+        self, message: str, page: Page | None, path: str, before: bytes
+    ) -> Outcome:
         if page is None:
-            return None
-        deadline = time.monotonic() + RELOAD_TIMEOUT
-        while time.monotonic() < deadline:
-            now = await asyncio.to_thread(_fetch, self.page_url(page), None)
-            if now and now != before:
-                break
-            await asyncio.sleep(RELOAD_POLL)
-        return await self.snapshot(page)
+            return message
+        if before:
+            # runserver notices a changed template within about a second; wait for the page
+            # to show it. Static files are served fresh, with nothing to wait for.
+            cookies = await self.cookies_for(page.as_user)
+            deadline = time.monotonic() + RELOAD_TIMEOUT
+            while time.monotonic() < deadline:
+                now = await asyncio.to_thread(_fetch, self.page_url(page.path), cookies)
+                if now and _without_tokens(now) != before:
+                    break
+                await asyncio.sleep(RELOAD_POLL)
+        try:
+            snap = await self.snapshot(page.path, page.as_user, page.width, page.height)
+        except VisualError as error:
+            return f"{message} The page could not be snapshot afterwards: {error.message}"
+        return (message, snap)
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    as_user: str | None = None
+    width: int = 1280
+    height: int = 800
+
+
+TOKEN = re.compile(rb"[A-Za-z0-9]{64}")
+
+
+def _without_tokens(html: bytes) -> bytes:
+    """The page without its per-request CSRF tokens, which differ on every load."""
+    return TOKEN.sub(b"", html)
 
 
 def _session_cookies(email: str) -> list[dict[str, str]]:
@@ -140,9 +183,10 @@ def build_server(tools: VisualTools) -> MCPServer[Any]:
     def refuse(error: VisualError) -> ToolError:
         return ToolError(f"{error.message} {error.hint}".strip())
 
-    def looked(snap: Snapshot | None, message: str) -> list[Any]:
-        if snap is None:
-            return [message]
+    def looked(outcome: Outcome) -> list[Any]:
+        if isinstance(outcome, str):
+            return [outcome]
+        message, snap = outcome
         return [f"{message}\n\n{snap.summary()}", Image(data=snap.screenshot, format="png")]
 
     @server.tool()
@@ -161,7 +205,7 @@ def build_server(tools: VisualTools) -> MCPServer[Any]:
             snap = await tools.snapshot(path, as_user, width, height)
         except VisualError as error:
             raise refuse(error) from error
-        return looked(snap, f"Snapshot of {path}")
+        return looked((f"Snapshot of {path}", snap))
 
     @server.tool()
     async def find_element(
@@ -183,24 +227,33 @@ def build_server(tools: VisualTools) -> MCPServer[Any]:
             raise refuse(error) from error
 
     @server.tool(structured_output=False)
-    async def write_file(path: str, content: str, page: str | None = None) -> list[Any]:
+    async def write_file(
+        path: str,
+        content: str,
+        page: str | None = None,
+        as_user: str | None = None,
+        width: int = 1280,
+        height: int = 800,
+    ) -> list[Any]:
         """Replace a file under templates/ or static/ with `content` (templates must compile;
-        the previous version is kept for undo). With `page`, wait for the page to reload and
-        return its new snapshot."""
+        the previous version is kept for undo). With `page`, wait for that page to reload and
+        return its new snapshot (as `as_user`, at width x height)."""
+        target = Page(page, as_user, width, height) if page else None
         try:
-            snap = await tools.write_and_look(path, content, page)
+            return looked(await tools.write_and_look(path, content, target))
         except VisualError as error:
             raise refuse(error) from error
-        return looked(snap, f"Wrote {path}.")
 
     @server.tool(structured_output=False)
-    async def undo(page: str | None = None) -> list[Any]:
+    async def undo(
+        page: str | None = None, as_user: str | None = None, width: int = 1280, height: int = 800
+    ) -> list[Any]:
         """Put back the file of the last write_file as it was. With `page`, return the page's
         snapshot once it has reloaded."""
+        target = Page(page, as_user, width, height) if page else None
         try:
-            restored, snap = await tools.undo_and_look(page)
+            return looked(await tools.undo_and_look(target))
         except VisualError as error:
             raise refuse(error) from error
-        return looked(snap, f"Restored {restored}.")
 
     return server

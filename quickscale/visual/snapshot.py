@@ -55,21 +55,40 @@ def check_loopback(base_url: str) -> None:
         )
 
 
-def _render(lines: list[dict[str, Any]], budget: int) -> str:
-    def text(kinds: frozenset[str] | None) -> str:
-        rows = [
-            "  " * line["depth"] + line["text"] + (f"  @{line['src']}" if line["src"] else "")
-            for line in lines
-            if kinds is None or line["kind"] in kinds
-        ]
-        return "\n".join(rows)
+def _location(src: str, previous_file: str) -> tuple[str, str]:
+    """`@file:line`, or `@:line` when the file is the previous line's: outlines stay short."""
+    if not src:
+        return "", previous_file
+    inherited = src.startswith("in ")
+    file, _, line = src.removeprefix("in ").rpartition(":")
+    shown = f":{line}" if file == previous_file else f"{file}:{line}"
+    return f"  @{'in ' if inherited else ''}{shown}", file
 
-    full = text(None)
+
+def _render(lines: list[dict[str, Any]], budget: int) -> str:
+    def rows(kinds: frozenset[str] | None) -> list[str]:
+        out = []
+        previous = ""
+        for line in lines:
+            if kinds is not None and line["kind"] not in kinds:
+                continue
+            location, previous = _location(line["src"], previous)
+            out.append("  " * line["depth"] + line["text"] + location)
+        return out
+
+    full = "\n".join(rows(None))
     if len(full) <= budget:
         return full
-    essential = text(ESSENTIAL)
-    note = "\n(text lines left out to fit the budget)"
-    return essential[: max(0, budget - len(note))] + note
+    note = "(text lines left out to fit the budget)"
+    kept: list[str] = []
+    used = len(note)
+    for row in rows(ESSENTIAL):
+        if used + len(row) + 1 > budget:
+            note = "(the outline was cut to fit the budget)"
+            break
+        kept.append(row)
+        used += len(row) + 1
+    return "\n".join([*kept, note])
 
 
 async def page_snapshot_async(
@@ -107,7 +126,7 @@ async def page_snapshot_async(
                 ) from error
             if response is None:
                 raise VisualError(f"Could not load {url}.")
-            html = await page.content()
+            html = await response.body()
             data = await page.evaluate(OUTLINE_SCRIPT)
             screenshot = await page.screenshot(full_page=True)
             return Snapshot(
@@ -117,7 +136,7 @@ async def page_snapshot_async(
                 outline=_render(data["lines"], budget),
                 templates=data["templates"],
                 screenshot=screenshot,
-                html_size=len(html),
+                html_size=len(html),  # bytes as served
                 lines=data["lines"],
             )
         finally:
@@ -126,3 +145,67 @@ async def page_snapshot_async(
 
 def page_snapshot(**kwargs: Any) -> Snapshot:
     return asyncio.run(page_snapshot_async(**kwargs))
+
+
+LOCATE_SCRIPT = """
+([text, selector]) => {
+  const wanted = (text || "").toLowerCase();
+  const ownText = (e) => [...e.childNodes].some(
+    (n) => n.nodeType === 3 && n.textContent.toLowerCase().includes(wanted));
+  const found = selector
+    ? [...document.querySelectorAll(selector)]
+    : [...document.body.querySelectorAll("*")].filter(
+        (e) => !["SCRIPT", "STYLE"].includes(e.tagName) && (ownText(e)
+          || (e.value || "").toLowerCase?.().includes(wanted) && wanted
+          || (e.getAttribute("aria-label") || "").toLowerCase().includes(wanted) && wanted));
+  return found.slice(0, 20).map((e) => {
+    const marked = e.closest("[data-qs-src]");
+    return {
+      tag: e.tagName.toLowerCase(),
+      text: (e.innerText || e.value || e.getAttribute("aria-label") || "")
+        .trim().replace(/\\s+/g, " ").slice(0, 80),
+      src: marked ? marked.getAttribute("data-qs-src") : "",
+      own: marked === e,
+    };
+  });
+}
+"""
+
+
+async def locate_async(
+    *,
+    base_url: str,
+    path: str,
+    text: str | None,
+    selector: str | None,
+    cookies: list[dict[str, str]] | None = None,
+    chromium: str = "/usr/bin/chromium",
+) -> list[dict[str, Any]]:
+    """Elements on the page matching visible text or a CSS selector, each with the template
+    line that renders it (or, for a package's template, the nearest one of the project's)."""
+    check_loopback(base_url)
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import async_playwright
+
+    url = urljoin(base_url.rstrip("/") + "/", path.lstrip("/"))
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context()
+            if cookies:
+                await context.add_cookies(
+                    [{"name": c["name"], "value": c["value"], "url": base_url} for c in cookies]
+                )
+            page = await context.new_page()
+            try:
+                response = await page.goto(url, wait_until="load", timeout=NAVIGATION_TIMEOUT)
+                if response is not None and response.status >= 400:
+                    raise VisualError(f"{path} answered {response.status}.")
+                found: list[dict[str, Any]] = await page.evaluate(LOCATE_SCRIPT, [text, selector])
+            except PlaywrightError as error:
+                raise VisualError(
+                    f"Could not look on {url}: {error.message.splitlines()[0]}"
+                ) from error
+            return found
+        finally:
+            await browser.close()

@@ -82,6 +82,12 @@ class Workspace:
         _atomic_write(path, content)
         return path
 
+    def last_written(self) -> str | None:
+        entries = sorted(self.history.glob("*.json")) if self.history.is_dir() else []
+        if not entries:
+            return None
+        return str(json.loads(entries[-1].read_text(encoding="utf-8"))["path"])
+
     def undo(self) -> str:
         """Put back the file of the last write as it was; return its path."""
         entries = sorted(self.history.glob("*.json")) if self.history.is_dir() else []

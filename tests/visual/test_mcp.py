@@ -97,7 +97,7 @@ def test_see_find_edit_see_again_and_undo(dev_server):
         assert 'h1 "Visual Demo"' in text_of(before)
         found = await session.call_tool("find_element", {"path": "/", "text": "Visual Demo"})
         location = next(
-            line for line in text_of(found).splitlines() if line.startswith(HOME) and " h1 " in line
+            line for line in text_of(found).splitlines() if line.startswith(HOME) and "<h1>" in line
         )
         file, _, rest = location.partition(":")
         line_number = int(rest.split()[0])

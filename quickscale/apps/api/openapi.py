@@ -5,10 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 import quickscale
+from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.registry import registry
 from quickscale.conf import app_settings
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+# Every `error.code` the API answers: its HTTP status and what it means. The document lists
+# them, so a client (and the API page) can rely on the set.
+ERROR_CODES: dict[str, tuple[int, str]] = {
+    "invalid_json": (400, "The request body is not a JSON object."),
+    "invalid_input": (400, "The input does not fit the service's schema; `fields` says why."),
+    "invalid_idempotency_key": (400, "The Idempotency-Key header is empty or too long."),
+    "invalid_cursor": (400, "`before` is not the `next` value of a previous page."),
+    "missing_key": (401, "No Authorization header (and no signed-in session)."),
+    "malformed_key": (401, "The Authorization header is not `Bearer PREFIX.SECRET`."),
+    "invalid_key": (401, "The API key is not valid."),
+    "revoked_key": (401, "The API key has been revoked."),
+    "expired_key": (401, "The API key has expired."),
+    "inactive_account": (401, "The account the API key belongs to is inactive."),
+    "insufficient_credits": (402, "Not enough credits; `balance` and `cost` say how many."),
+    "forbidden_scope": (403, "The key's scopes do not include this service."),
+    "csrf_failed": (403, "A signed-in browser sent no CSRF token (keys need none)."),
+    "service_not_found": (404, "There is no such service, or it is switched off."),
+    "method_not_allowed": (405, "The endpoint does not take this method; see the Allow header."),
+    "idempotency_conflict": (409, "The Idempotency-Key was used for a different request."),
+    "request_in_progress": (409, "A request with this Idempotency-Key is still running."),
+    "rate_limited": (429, "Too many requests; retry after `retry_after` seconds."),
+    "service_failed": (502, "The service failed; its cost was refunded. `run` names the run."),
+}
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -32,7 +56,13 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "required": ["code", "message"],
                 "properties": {
-                    "code": {"type": "string"},
+                    "code": {
+                        "type": "string",
+                        "oneOf": [
+                            {"const": code, "description": meaning, "x-status": status}
+                            for code, (status, meaning) in ERROR_CODES.items()
+                        ],
+                    },
                     "message": {"type": "string"},
                     "fields": {
                         "type": "object",
@@ -115,13 +145,22 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def _run_path(service: Any) -> dict[str, Any]:
+def _run_path(service: BaseService) -> dict[str, Any]:
+    varies = type(service).cost_for is not BaseService.cost_for
+    plural = "" if service.cost == 1 else "s"
+    price = (
+        f"Costs at least {service.cost} credit{plural}, depending on the input."
+        if varies
+        else f"Costs {service.cost} credit{plural}."
+    )
     return {
         "post": {
             "operationId": f"run_{service.name}",
             "summary": f"Run {service.name}",
-            "description": f"{service.description} Costs {service.cost} credit(s).",
+            "description": f"{service.description} {price}",
             "tags": ["services"],
+            "x-credit-cost": service.cost,
+            "x-cost-depends-on-input": varies,
             "parameters": [
                 {
                     "name": "Idempotency-Key",

@@ -113,6 +113,17 @@ def services(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _json_number(text: str) -> int | float:
+    # JSON has one number type: 32.0 is the integer 32 (JSON Schema agrees), so a service whose
+    # input schema asks for an integer must accept it, and gets an int.
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _run_body(run: ServiceRun, balance_total: int) -> dict[str, Any]:
     return {
         "run": run.pk,
@@ -127,7 +138,9 @@ def _run_body(run: ServiceRun, balance_total: int) -> dict[str, Any]:
 @api_endpoint("POST")
 def run(request: HttpRequest, name: str) -> HttpResponse:
     try:
-        data = json.loads(request.body or b"null")
+        data = json.loads(
+            request.body or b"null", parse_float=_json_number, parse_constant=_not_json
+        )
     except (ValueError, UnicodeDecodeError):
         return api_error(400, "invalid_json", "The request body must be a JSON object.")
     idempotency_key = request.headers.get("Idempotency-Key")
