@@ -18,6 +18,7 @@ from quickscale.apps.services.models import RunStatus, ServiceConfig, ServiceRun
 from quickscale.apps.services.registry import registry
 from quickscale.exceptions import (
     IdempotencyConflictError,
+    InsufficientCreditsError,
     InvalidServiceInputError,
     RunInProgressError,
     ServiceNotAllowedError,
@@ -98,8 +99,9 @@ def service_run(
                 request_hash=request_hash,
                 debit=debit,
             )
-    except IntegrityError:
-        # Another request with this Idempotency-Key won the race; this one's debit rolled back.
+    except (IntegrityError, InsufficientCreditsError):
+        # Another request with this Idempotency-Key won the race (and maybe spent the credits
+        # this one waited for); this one's debit rolled back, and the first run answers.
         if idempotency_key and (earlier := _replay(user, idempotency_key, request_hash)):
             return earlier, True
         raise
