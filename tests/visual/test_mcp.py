@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,9 @@ async def _session_run(project: Path, base: str, steps):
 
 def run_session(dev_server, steps):
     project, base = dev_server
-    return asyncio.run(_session_run(project, base, steps))
+    # In its own thread: Playwright's sync API (other tests' browser) keeps a loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _session_run(project, base, steps)).result()
 
 
 def text_of(result) -> str:
