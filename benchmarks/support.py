@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -343,3 +344,312 @@ def vacuum_analyze(url: str) -> None:
             "quickscale_credits_allocation",
         ):
             connection.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
+
+
+# Load tests: a generated project served by a real server, driven by wrk from another process.
+
+WRK = "wrk"
+WRK_THREADS = 2
+WRK_REPORT_MARK = "WRK_REPORT "
+REDIS_URL = "redis://127.0.0.1:6379/0"
+UNLIMITED_RATE = "100000000/s"  # QUICKSCALE_API_RATE_LIMIT for load tests
+LOOPBACK = "127.0.0.1"
+BARE_PATH = "/bench/bare"
+INSERT_PATH = "/bench/insert"
+INSERT_TABLE = "bench_insert"
+DEBIT_PATH = "/bench/debit"
+ACCOUNT_TABLE = "bench_account"
+SERVER_READY_TIMEOUT = 60.0  # seconds
+SERVER_STOP_TIMEOUT = 30.0  # seconds
+BENCH_URLS = '''"""Benchmark-only baseline views, written by benchmarks/support.py."""
+
+from django.db import connection, transaction
+from django.http import JsonResponse
+from django.urls import path
+
+from {name}.urls import urlpatterns as project_urlpatterns
+
+
+def bare(request):
+    return JsonResponse({{"ok": True}})
+
+
+def insert(request):
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO {table} (note) VALUES (%s) RETURNING id", ["bench"])
+        (row_id,) = cursor.fetchone()
+    return JsonResponse({{"id": row_id}})
+
+
+def debit(request):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM {account} WHERE id = 1 FOR NO KEY UPDATE")
+        cursor.execute("UPDATE {account} SET balance = balance - 1 WHERE id = 1")
+        cursor.execute("INSERT INTO {table} (note) VALUES (%s) RETURNING id", ["debit"])
+        (row_id,) = cursor.fetchone()
+    return JsonResponse({{"id": row_id}})
+
+
+urlpatterns = [
+    path("{bare}", bare),
+    path("{insert}", insert),
+    path("{debit}", debit),
+    *project_urlpatterns,
+]
+'''
+BENCH_SETTINGS = '''"""The project's settings, the benchmark's URLs, no API rate limit."""
+
+from {name}.settings import *  # noqa: F403
+
+ROOT_URLCONF = "{name}.bench_urls"
+QUICKSCALE_API_RATE_LIMIT = "{rate}"
+'''
+INSERT_TABLE_DDL = (
+    "CREATE TABLE {} (id bigserial PRIMARY KEY, "
+    "created_at timestamptz NOT NULL DEFAULT now(), note text NOT NULL)"
+)
+ACCOUNT_TABLE_DDL = "CREATE TABLE {} (id bigint PRIMARY KEY, balance bigint NOT NULL)"
+ACCOUNT_ROW = "INSERT INTO {} VALUES (1, 0)"
+# Appended to every wrk script: one machine-readable line with what wrk counted.
+WRK_DONE = """
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '%s{"requests": %d, "duration_us": %d, "non_2xx": %d, "connect": %d, "read": %d, '
+    .. '"write": %d, "timeout": %d, "p50_us": %d, "p99_us": %d}\\n',
+    "{mark}", summary.requests, summary.duration, e.status, e.connect, e.read, e.write,
+    e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def load_test_project(project: Project, cache_prefix: str) -> Project:
+    """Add benchmark-only baseline views to a generated project, in a settings module of its
+    own, and the environment of a production server on loopback: DEBUG off, no https redirect
+    (wrk speaks plain http), Redis cache, no API rate limit. The views: `BARE_PATH` answers
+    JSON; `INSERT_PATH` does one INSERT in autocommit; `DEBIT_PATH` is a debit written by hand,
+    one transaction that locks one hot row, updates it and inserts a row."""
+    package = project.path / project.name
+    (package / "bench_urls.py").write_text(
+        BENCH_URLS.format(
+            name=project.name,
+            table=INSERT_TABLE,
+            account=ACCOUNT_TABLE,
+            bare=BARE_PATH[1:],
+            insert=INSERT_PATH[1:],
+            debit=DEBIT_PATH[1:],
+        )
+    )
+    (package / "bench_settings.py").write_text(
+        BENCH_SETTINGS.format(name=project.name, rate=UNLIMITED_RATE)
+    )
+    with psycopg.connect(project.database_url, autocommit=True) as connection:
+        connection.execute(sql.SQL(INSERT_TABLE_DDL).format(sql.Identifier(INSERT_TABLE)))
+        connection.execute(sql.SQL(ACCOUNT_TABLE_DDL).format(sql.Identifier(ACCOUNT_TABLE)))
+        connection.execute(sql.SQL(ACCOUNT_ROW).format(sql.Identifier(ACCOUNT_TABLE)))
+    # No collectstatic (10 s, and no page here serves a static file); WhiteNoise only wants the
+    # folder to exist.
+    (project.path / "staticfiles").mkdir(exist_ok=True)
+    env = {
+        **project.env,
+        "DJANGO_SETTINGS_MODULE": f"{project.name}.bench_settings",
+        "ALLOWED_HOSTS": LOOPBACK,
+        "SECURE_SSL_REDIRECT": "False",
+        "REDIS_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": cache_prefix,
+    }
+    return Project(path=project.path, name=project.name, database_url=project.database_url, env=env)
+
+
+def shipped_server(project: Project, port: int) -> tuple[list[str], dict[str, str]]:
+    """The server command the generated project ships (its Procfile's `web:` line, run in the
+    project's folder, where gunicorn reads gunicorn.conf.py) and its environment on `port`."""
+    procfile = (project.path / "Procfile").read_text()
+    program, *args = procfile.partition("web:")[2].split()
+    env = {**project.env, "HOST": LOOPBACK, "PORT": str(port)}
+    return [str(BIN / program), *args], env
+
+
+def project_python(project: Project, code: str, *args: str) -> str:
+    """Run `code` (`args` in sys.argv[1:]) with the project's Django set up; its stdout."""
+    prelude = "import django\ndjango.setup()\n"
+    return subprocess.run(
+        [PYTHON, "-c", prelude + code, *args],
+        cwd=project.path,
+        env=project.env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+@contextmanager
+def server_process(
+    cmd: Sequence[str], cwd: Path, env: dict[str, str], ready_url: str, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server, wait until `ready_url` answers 200, stop it afterwards (output: `log`)."""
+    with log.open("ab") as output:
+        process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=output, stderr=output)
+    try:
+        try:
+            wait_for_200(ready_url, SERVER_READY_TIMEOUT)
+        except TimeoutError as error:
+            raise RuntimeError(f"{' '.join(cmd)} did not start; see {log}") from error
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=SERVER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests: int  # responses wrk read, of any status
+    seconds: float
+    non_2xx: int
+    socket_errors: int
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def ok(self) -> int:
+        return self.requests - self.non_2xx
+
+
+def wrk(url: str, seconds: int, connections: int, lua: str, workdir: Path) -> WrkResult:
+    """Drive `url` for `seconds` over `connections` keep-alive connections; `lua` sets the
+    request (wrk.method, wrk.body, wrk.headers, or a request() function)."""
+    script = workdir / f"wrk_{secrets.token_hex(4)}.lua"
+    script.write_text(lua + WRK_DONE.replace("{mark}", WRK_REPORT_MARK))
+    output = subprocess.run(
+        [
+            WRK,
+            f"--threads={min(WRK_THREADS, connections)}",
+            f"--connections={connections}",
+            f"--duration={seconds}s",
+            "--timeout=10s",
+            f"--script={script}",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    line = next(line for line in output.splitlines() if line.startswith(WRK_REPORT_MARK))
+    report = json.loads(line.removeprefix(WRK_REPORT_MARK))
+    return WrkResult(
+        requests=report["requests"],
+        seconds=report["duration_us"] / 1e6,
+        non_2xx=report["non_2xx"],
+        socket_errors=sum(report[kind] for kind in ("connect", "read", "write", "timeout")),
+        p50_ms=report["p50_us"] / 1000,
+        p99_ms=report["p99_us"] / 1000,
+    )
+
+
+def lua_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string of ASCII text is a valid Lua string literal
+
+
+def wrk_post(path: str, body: str, tokens: Sequence[str]) -> str:
+    """A wrk script that POSTs `body` as JSON to `path`, with `Bearer` keys taken in turn
+    (each wrk thread starts at another one); one key: one static request."""
+    if len(tokens) == 1:
+        return (
+            f'wrk.method = "POST"\nwrk.body = {lua_string(body)}\n'
+            f'wrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.headers["Authorization"] = {lua_string("Bearer " + tokens[0])}\n'
+        )
+    listed = ",\n  ".join(lua_string(token) for token in tokens)
+    return f"""
+local tokens = {{
+  {listed}
+}}
+local prepared = {{}}
+local turn = 0
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("offset", threads * math.floor(#tokens / {WRK_THREADS}))
+end
+function init(args)
+  for i, token in ipairs(tokens) do
+    prepared[i] = wrk.format("POST", {lua_string(path)}, {{
+      ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"
+    }}, {lua_string(body)})
+  end
+  turn = offset % #prepared
+end
+function request()
+  turn = turn % #prepared + 1
+  return prepared[turn]
+end
+"""
+
+
+ACCOUNTS_CODE = """
+import json, sys
+from quickscale.apps.accounts.models import User
+from quickscale.apps.api.services import api_key_create
+from quickscale.apps.credits.services import credits_grant
+
+tokens = []
+for email in sys.argv[1:]:
+    user = User.objects.create_user(email=email, password=None)
+    credits_grant(user=user, amount={credits}, kind="payg", idempotency_key="bench:" + email)
+    tokens.append(api_key_create(user=user, name="bench").token)
+print(json.dumps(tokens))
+"""
+LEDGER_CODE = """
+import json
+from django.db.models import Count
+from quickscale.apps.accounts.models import User
+from quickscale.apps.credits.models import EntryKind, LedgerEntry
+from quickscale.apps.credits.selectors import credit_book_balance, ledger_sum
+from quickscale.apps.services.models import ServiceRun
+
+accounts = {}
+for user in User.objects.order_by("pk"):
+    accounts[user.email] = {
+        "ledger_sum": ledger_sum(user=user),
+        "book_balance": credit_book_balance(user=user),
+        "debits": LedgerEntry.objects.filter(user=user, kind=EntryKind.DEBIT).count(),
+        "runs": dict(
+            ServiceRun.objects.filter(user=user).values_list("status").annotate(n=Count("pk"))
+        ),
+    }
+print(json.dumps(accounts))
+"""
+
+
+def api_accounts(project: Project, emails: Sequence[str], credits: int) -> list[str]:
+    """Users holding `credits` each, with one API key each; the keys' tokens, in order."""
+    output = project_python(project, ACCOUNTS_CODE.format(credits=credits), *emails)
+    tokens: list[str] = json.loads(output)
+    return tokens
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    email: str
+    ledger_sum: int
+    book_balance: int
+    debits: int
+    runs: dict[str, int]  # service runs by status
+
+    @property
+    def balanced(self) -> bool:
+        return self.ledger_sum == self.book_balance
+
+
+def ledger_checks(project: Project) -> list[AccountCheck]:
+    """Every account's ledger sum, book balance, debits and service runs, after a load test."""
+    accounts = json.loads(project_python(project, LEDGER_CODE))
+    return [AccountCheck(email=email, **values) for email, values in accounts.items()]
