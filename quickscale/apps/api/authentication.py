@@ -44,8 +44,9 @@ def api_key_authenticate(header: str | None) -> ApiKey | AuthFailure:
     if scheme.lower() != "bearer" or match is None:
         return MALFORMED
     prefix, secret = match.groups()
-    key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
-    if key is None:
+    try:
+        key = ApiKey.objects.select_related("user").get(prefix=prefix)
+    except ApiKey.DoesNotExist:
         HASHER.verify(secret, _DECOY)
         return INVALID
     matched, upgrade = secret_verify(secret, key.hashed_secret)
