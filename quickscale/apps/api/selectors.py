@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from quickscale.apps.accounts.models import User
 from quickscale.apps.api.models import ApiKey
 from quickscale.apps.services.models import ServiceRun
+from quickscale.pagination import keyset_page
 
 USAGE_PAGE_SIZE = 25
 
@@ -35,20 +36,10 @@ def usage_page_get(
     size: int = USAGE_PAGE_SIZE,
 ) -> UsagePage:
     """One page of a user's service runs, newest first, by keyset (as the credit history)."""
-    base = ServiceRun.objects.filter(user=user).select_related("api_key")
-    if after is not None:
-        window = list(base.filter(id__gt=after).order_by("id")[: size + 1])
-        page = list(reversed(window[:size]))
-        has_newer = len(window) > size
-        has_older = bool(page) and base.filter(id__lt=page[-1].pk).exists()
-    else:
-        newest_first = base.filter(id__lt=before) if before is not None else base
-        window = list(newest_first.order_by("-id")[: size + 1])
-        page = window[:size]
-        has_older = len(window) > size
-        has_newer = before is not None and bool(page) and base.filter(id__gt=page[0].pk).exists()
-    return UsagePage(
-        runs=page,
-        older=page[-1].pk if page and has_older else None,
-        newer=page[0].pk if page and has_newer else None,
+    page = keyset_page(
+        ServiceRun.objects.filter(user=user).select_related("api_key"),
+        before=before,
+        after=after,
+        size=size,
     )
+    return UsagePage(runs=page.items, older=page.older, newer=page.newer)

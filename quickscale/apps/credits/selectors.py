@@ -12,6 +12,7 @@ from django.utils import timezone
 from quickscale.apps.accounts.models import User
 from quickscale.apps.credits.models import CreditLot, EntryKind, LedgerEntry, LotKind
 from quickscale.apps.credits.services import spendable, spendable_lots
+from quickscale.pagination import keyset_page
 
 LEDGER_PAGE_SIZE = 25
 EXPORT_CHUNK_SIZE = 2000
@@ -89,27 +90,13 @@ def ledger_page_get(
 ) -> LedgerPage:
     """One page of a user's ledger, newest first, by keyset so that page 1,000 costs as much as
     page 1."""
-    base = LedgerEntry.objects.filter(user=user).select_related("actor")
+    rows = LedgerEntry.objects.filter(user=user).select_related("actor")
     if kind:
         if kind not in EntryKind.values:
             raise ValueError(f"Unknown entry kind: {kind}")
-        base = base.filter(kind=kind)
-    if after is not None:
-        window = list(base.filter(id__gt=after).order_by("id")[: size + 1])
-        page = list(reversed(window[:size]))
-        has_newer = len(window) > size
-        has_older = bool(page) and base.filter(id__lt=page[-1].id).exists()
-    else:
-        newest_first = base.filter(id__lt=before) if before is not None else base
-        window = list(newest_first.order_by("-id")[: size + 1])
-        page = window[:size]
-        has_older = len(window) > size
-        has_newer = before is not None and bool(page) and base.filter(id__gt=page[0].id).exists()
-    return LedgerPage(
-        entries=page,
-        older=page[-1].id if page and has_older else None,
-        newer=page[0].id if page and has_newer else None,
-    )
+        rows = rows.filter(kind=kind)
+    page = keyset_page(rows, before=before, after=after, size=size)
+    return LedgerPage(entries=page.items, older=page.older, newer=page.newer)
 
 
 def ledger_entries_iter(*, user: User) -> Iterator[LedgerEntry]:
