@@ -165,10 +165,11 @@ def _without_tokens(html: bytes) -> bytes:
 
 
 def _session_cookies(email: str) -> list[dict[str, str]]:
-    from django.contrib.auth import get_user_model
     from django.test import Client
 
-    user = get_user_model().objects.filter(email__iexact=email).first()
+    from quickscale.apps.accounts.selectors import user_get_by_email
+
+    user = user_get_by_email(email=email)
     if user is None:
         raise VisualError(f"No user has the e-mail address {email!r}.")
     client = Client()

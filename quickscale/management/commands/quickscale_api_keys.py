@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from quickscale.apps.accounts.managers import email_normalize
 from quickscale.apps.accounts.models import User
+from quickscale.apps.accounts.selectors import user_get_by_email
 from quickscale.apps.api.models import ApiKey
 from quickscale.apps.api.services import api_key_create, api_key_revoke
 from quickscale.apps.services.registry import registry
@@ -65,7 +65,7 @@ class Command(BaseCommand):
             raise CommandError(error.message) from error
 
     def _user(self, email: str) -> User:
-        user = User.objects.filter(email=email_normalize(email)).first()
+        user = user_get_by_email(email=email)
         if user is None:
             raise CommandError(f"No user has the e-mail address {email!r}.")
         return user

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from quickscale.apps.accounts.managers import email_normalize
 from quickscale.apps.accounts.models import User
+from quickscale.apps.accounts.selectors import user_get_by_email
 from quickscale.apps.credits import services
 from quickscale.apps.credits.models import LedgerEntry, LotKind
 from quickscale.apps.credits.selectors import credit_balance_get, ledger_entries_iter
@@ -119,7 +119,7 @@ class Command(BaseCommand):
             raise CommandError(error.message) from error
 
     def _user(self, email: str) -> User:
-        user = User.objects.filter(email=email_normalize(email)).first()
+        user = user_get_by_email(email=email)
         if user is None:
             raise CommandError(f"No user has the e-mail address {email!r}.")
         return user
