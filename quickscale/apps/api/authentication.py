@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from quickscale.apps.api.hashers import HASHER, secret_verify
 from quickscale.apps.api.models import ApiKey
 from quickscale.apps.api.services import api_key_rehash, api_key_touch
+from quickscale.db import LookupWithRelated
 
 TOKEN = re.compile(r"\A([A-Za-z0-9]{4})\.([A-Za-z0-9]{32})\Z")
 # Verified when the prefix is unknown, so that an unknown key costs what a wrong one does.
 _DECOY = HASHER.encode("0" * 32, "decoy")
+_KEY_BY_PREFIX = LookupWithRelated(ApiKey, "prefix", "user")
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,8 @@ def api_key_authenticate(header: str | None) -> ApiKey | AuthFailure:
     if scheme.lower() != "bearer" or match is None:
         return MALFORMED
     prefix, secret = match.groups()
-    try:
-        key = ApiKey.objects.select_related("user").get(prefix=prefix)
-    except ApiKey.DoesNotExist:
+    key = _KEY_BY_PREFIX.first(prefix)
+    if key is None:
         HASHER.verify(secret, _DECOY)
         return INVALID
     matched, upgrade = secret_verify(secret, key.hashed_secret)

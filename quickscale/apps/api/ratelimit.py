@@ -4,8 +4,20 @@ server shares it when the cache is Redis."""
 from __future__ import annotations
 
 import time
+import weakref
+from typing import Any
 
-from django.core.cache import cache
+import redis
+from django.core.cache import DEFAULT_CACHE_ALIAS, BaseCache, caches
+from django.core.cache.backends.redis import RedisCache
+
+# Count and set the window's expiry in one round trip, atomically.
+_COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+_scripts: weakref.WeakKeyDictionary[BaseCache, Any] = weakref.WeakKeyDictionary()
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -15,18 +27,38 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), seconds
 
 
+def _redis_count(backend: RedisCache, key: str, ttl: int) -> int:
+    script = _scripts.get(backend)
+    if script is None:
+        # Django's Redis cache builds a client object on every call; one per cache (per thread,
+        # as Django keeps caches) over the cache's own connection pool is enough.
+        pool = backend._cache._get_connection_pool(write=True)  # type: ignore[attr-defined]
+        script = _scripts[backend] = redis.Redis(connection_pool=pool).register_script(
+            _COUNT_SCRIPT
+        )
+    return int(script(keys=[backend.make_and_validate_key(key)], args=[ttl]))
+
+
+def _generic_count(backend: BaseCache, key: str, ttl: int) -> int:
+    backend.add(key, 0, ttl)
+    try:
+        return int(backend.incr(key))
+    except ValueError:  # expired between add and incr
+        backend.set(key, 1, ttl)
+        return 1
+
+
 def rate_limit_retry_after(*, bucket: str, rate: str, now: float | None = None) -> int | None:
     """Count one request in `bucket`; return the seconds to wait when over the rate."""
     limit, period = parse_rate(rate)
     now = time.time() if now is None else now
     window = int(now // period)
     key = f"quickscale:ratelimit:{bucket}:{window}"
-    cache.add(key, 0, period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, period + 1)
-        count = 1
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        count = _redis_count(backend, key, period + 1)
+    else:
+        count = _generic_count(backend, key, period + 1)
     if count > limit:
         return max(1, int(period - now % period))
     return None

@@ -152,7 +152,7 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
         )
     user = _user(request)
     try:
-        outcome, replayed = service_run(
+        outcome = service_run(
             user=user,
             name=name,
             data=data,
@@ -173,18 +173,18 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
         return api_error(409, "idempotency_conflict", error.message)
     except RunInProgressError as error:
         return api_error(409, "request_in_progress", error.message)
-    total = credit_balance_get(user=user).total
-    if outcome.status == RunStatus.FAILED:
+    run = outcome.run
+    if run.status == RunStatus.FAILED:
         response = api_error(
             502,
             "service_failed",
-            f"The service failed; its {outcome.cost} credits were refunded.",
-            run=outcome.pk,
-            balance=total,
+            f"The service failed; its {run.cost} credits were refunded.",
+            run=run.pk,
+            balance=outcome.balance,
         )
     else:
-        response = JsonResponse(_run_body(outcome, total))
-    if replayed:
+        response = JsonResponse(_run_body(run, outcome.balance))
+    if outcome.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
 

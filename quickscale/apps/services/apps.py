@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ServicesConfig(AppConfig):
@@ -10,6 +11,9 @@ class ServicesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from quickscale.apps.services.charge import install_charge_function
         from quickscale.apps.services.registry import registry
+
+        post_migrate.connect(install_charge_function, sender=self)
 
         registry.autodiscover()

@@ -1,0 +1,280 @@
+"""Charging for a run: under the account's lock, the idempotency check, the debit and the run's
+record are written together, or nothing is.
+
+On PostgreSQL this is one round trip: a PL/pgSQL function (installed by `migrate`, see
+`install_charge_function`) does in the database what `_charge_orm` does through the ORM, so the
+account's row lock is held for one statement and its commit instead of a dozen round trips. On
+other databases the ORM path runs. Both follow the credit ledger's rules: lots that expire are
+spent first, soonest first (subscription lots first among equals), then permanent lots, oldest
+first; expired credits are never spent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+
+from quickscale.apps.accounts.models import User
+from quickscale.apps.api.models import ApiKey
+from quickscale.apps.credits.models import Allocation, CreditLot, EntryKind, LedgerEntry, LotKind
+from quickscale.apps.credits.services import _request_hash as ledger_request_hash
+from quickscale.apps.credits.services import credits_consume
+from quickscale.apps.services.models import RunStatus, ServiceConfig, ServiceRun
+from quickscale.exceptions import (
+    IdempotencyConflictError,
+    InsufficientCreditsError,
+    InvalidCreditRequestError,
+    RunInProgressError,
+    ServiceUnavailableError,
+)
+
+logger = logging.getLogger(__name__)
+
+FUNCTION_NAME = "quickscale_service_charge"
+CALL_SQL = f"SELECT * FROM {FUNCTION_NAME}(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)"  # noqa: S608
+
+
+@dataclass(frozen=True)
+class Charge:
+    run: ServiceRun
+    replayed: bool
+    balance: int | None  # after the debit; None for a replay (read it when needed)
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    user: User
+    service: str
+    cost: int
+    input_size: int
+    request_hash: str
+    reference: str
+    api_key: ApiKey | None = None
+    idempotency_key: str | None = None
+
+    @property
+    def entry_key(self) -> str:
+        return f"service-run:{self.reference}"
+
+    @property
+    def entry_hash(self) -> str:
+        return ledger_request_hash("consume", amount=self.cost)
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        return {"service": self.service, "reference": self.reference}
+
+
+def charge(request: ChargeRequest, *, now: datetime | None = None) -> Charge:
+    """Debit the run's cost and record the run (status running), or replay the run an earlier
+    request with the same Idempotency-Key recorded."""
+    now = now if now is not None else timezone.now()
+    if connection.vendor == "postgresql":
+        return _charge_postgresql(request, now)
+    return _charge_orm(request, now)
+
+
+def _replay(run: ServiceRun, request_hash: str, idempotency_key: str) -> Charge:
+    if run.request_hash != request_hash:
+        raise IdempotencyConflictError(
+            f"The Idempotency-Key {idempotency_key!r} was used for a different request."
+        )
+    if run.status == RunStatus.RUNNING:
+        raise RunInProgressError("A request with this Idempotency-Key is still running.")
+    return Charge(run=run, replayed=True, balance=None)
+
+
+def _unavailable(name: str) -> ServiceUnavailableError:
+    return ServiceUnavailableError(f"There is no service named {name!r}.")
+
+
+@transaction.atomic
+def _charge_orm(request: ChargeRequest, now: datetime) -> Charge:
+    if ServiceConfig.objects.filter(name=request.service, enabled=False).exists():
+        raise _unavailable(request.service)
+    user = request.user
+    if (
+        user.pk is None
+        or not User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
+    ):
+        raise InvalidCreditRequestError(f"Unknown user: {user}.")
+    if request.idempotency_key:
+        earlier = ServiceRun.objects.filter(
+            user=user, idempotency_key=request.idempotency_key
+        ).first()
+        if earlier is not None:
+            return _replay(earlier, request.request_hash, request.idempotency_key)
+    debit = None
+    if request.cost:
+        debit = credits_consume(
+            user=user,
+            amount=request.cost,
+            idempotency_key=request.entry_key,
+            description=request.service,
+            api_key=request.api_key,
+            metadata=request.metadata,
+            now=now,
+        )
+    run = ServiceRun.objects.create(
+        user=user,
+        api_key=request.api_key,
+        service=request.service,
+        cost=request.cost,
+        input_size=request.input_size,
+        idempotency_key=request.idempotency_key or None,
+        request_hash=request.request_hash,
+        debit=debit,
+        created_at=now,
+    )
+    return Charge(run=run, replayed=False, balance=None)
+
+
+def _charge_postgresql(request: ChargeRequest, now: datetime) -> Charge:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CALL_SQL,
+            [
+                request.user.pk,
+                request.api_key.pk if request.api_key is not None else None,
+                request.service,
+                request.cost,
+                request.input_size,
+                request.idempotency_key or None,
+                request.request_hash,
+                request.entry_key,
+                request.entry_hash,
+                json.dumps(request.metadata),
+                now,
+            ],
+        )
+        outcome, run_id, entry_id, balance = cursor.fetchone()
+    if outcome == "charged":
+        run = ServiceRun(
+            pk=run_id,
+            user=request.user,
+            api_key=request.api_key,
+            service=request.service,
+            status=RunStatus.RUNNING,
+            cost=request.cost,
+            input_size=request.input_size,
+            idempotency_key=request.idempotency_key or None,
+            request_hash=request.request_hash,
+            debit_id=entry_id,
+            created_at=now,
+        )
+        run._state.adding = False
+        run._state.db = connection.alias
+        return Charge(run=run, replayed=False, balance=balance)
+    if outcome == "replay":
+        assert request.idempotency_key
+        return _replay(
+            ServiceRun.objects.get(pk=run_id), request.request_hash, request.idempotency_key
+        )
+    if outcome == "insufficient":
+        raise InsufficientCreditsError(balance=balance, requested=request.cost)
+    if outcome == "disabled":
+        raise _unavailable(request.service)
+    raise InvalidCreditRequestError(f"Unknown user: {request.user}.")
+
+
+def _function_sql() -> str:
+    def table(model: Any) -> str:
+        return str(model._meta.db_table)
+
+    return f"""
+CREATE OR REPLACE FUNCTION {FUNCTION_NAME}(
+    p_user bigint, p_api_key bigint, p_service text, p_cost bigint, p_input_size integer,
+    p_idempotency_key text, p_request_hash text, p_entry_key text, p_entry_hash text,
+    p_metadata jsonb, p_now timestamptz,
+    OUT outcome text, OUT run_id bigint, OUT entry_id bigint, OUT balance bigint
+) LANGUAGE plpgsql VOLATILE AS $body$
+DECLARE
+    lot record;
+    wanted bigint := p_cost;
+    take bigint;
+    found_hash text;
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM {table(ServiceConfig)} WHERE name = p_service AND NOT enabled
+    ) THEN
+        outcome := 'disabled';
+        RETURN;
+    END IF;
+    PERFORM 1 FROM {table(User)} WHERE id = p_user FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        outcome := 'unknown_user';
+        RETURN;
+    END IF;
+    IF p_idempotency_key IS NOT NULL THEN
+        SELECT id, request_hash INTO run_id, found_hash FROM {table(ServiceRun)}
+        WHERE user_id = p_user AND idempotency_key = p_idempotency_key;
+        IF FOUND THEN
+            outcome := 'replay';
+            RETURN;
+        END IF;
+    END IF;
+    balance := 0;
+    FOR lot IN
+        SELECT id, remaining, sum(remaining) OVER () AS available
+        FROM {table(CreditLot)}
+        WHERE user_id = p_user AND remaining > 0
+          AND (expires_at IS NULL OR expires_at > p_now)
+        ORDER BY expires_at ASC NULLS LAST, kind <> '{LotKind.SUBSCRIPTION.value}',
+                 created_at, id
+    LOOP
+        IF balance = 0 THEN
+            balance := lot.available;
+            IF balance < p_cost THEN
+                outcome := 'insufficient';
+                RETURN;
+            END IF;
+            IF p_cost > 0 THEN
+                INSERT INTO {table(LedgerEntry)} (
+                    user_id, kind, amount, description, actor_id, lot_id, api_key_id,
+                    refund_of_id, metadata, idempotency_key, request_hash, created_at
+                ) VALUES (
+                    p_user, '{EntryKind.DEBIT.value}', -p_cost, p_service, NULL, NULL,
+                    p_api_key, NULL, p_metadata, p_entry_key, p_entry_hash, p_now
+                ) RETURNING id INTO entry_id;
+            END IF;
+        END IF;
+        EXIT WHEN wanted = 0;
+        take := least(wanted, lot.remaining);
+        UPDATE {table(CreditLot)} SET remaining = remaining - take WHERE id = lot.id;
+        INSERT INTO {table(Allocation)} (entry_id, lot_id, amount, refunded)
+        VALUES (entry_id, lot.id, take, 0);
+        wanted := wanted - take;
+    END LOOP;
+    IF balance < p_cost THEN
+        outcome := 'insufficient';
+        RETURN;
+    END IF;
+    balance := balance - p_cost;
+    INSERT INTO {table(ServiceRun)} (
+        user_id, api_key_id, service, status, cost, input_size, duration_ms, debit_id,
+        refund_id, idempotency_key, request_hash, result, error, created_at
+    ) VALUES (
+        p_user, p_api_key, p_service, '{RunStatus.RUNNING.value}', p_cost, p_input_size, NULL,
+        entry_id, NULL, p_idempotency_key, p_request_hash, NULL, '', p_now
+    ) RETURNING id INTO run_id;
+    outcome := 'charged';
+END
+$body$;
+"""  # noqa: S608
+
+
+def install_charge_function(using: str = "default", **kwargs: Any) -> None:
+    """Create (or replace) the charge function; a post_migrate receiver, so every `migrate`
+    leaves the database with the function this code calls."""
+    database: BaseDatabaseWrapper = connections[using]
+    if database.vendor != "postgresql":
+        return
+    with database.cursor() as cursor:
+        cursor.execute(_function_sql())

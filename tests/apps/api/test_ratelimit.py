@@ -1,0 +1,81 @@
+import secrets
+import threading
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.test import override_settings
+
+from quickscale.apps.api.ratelimit import parse_rate, rate_limit_retry_after
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_cache():
+    """The project's cache on the real Redis, under a prefix of its own; removed afterwards."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"Redis is not running at {REDIS_URL}")
+    prefix = f"qs-test-{secrets.token_hex(4)}"
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    with override_settings(CACHES=caches):
+        yield client, prefix
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+def test_rates_are_read_in_seconds_minutes_hours_and_days():
+    assert parse_rate("120/m") == (120, 60)
+    assert parse_rate("5/s") == (5, 1)
+    assert parse_rate("1000/hour") == (1000, 3600)
+    assert parse_rate("10/d") == (10, 86400)
+
+
+def test_over_the_rate_waits_until_the_window_ends():
+    now = 60 * 16_667 + 20.0  # 20 s into a minute
+    results = [rate_limit_retry_after(bucket="b", rate="2/m", now=now) for _ in range(3)]
+    assert results == [None, None, 40]
+    assert rate_limit_retry_after(bucket="b", rate="2/m", now=now + 40) is None
+
+
+def test_on_redis_the_count_is_one_shared_key_that_expires(redis_cache):
+    client, prefix = redis_cache
+    scripts_before = _script_calls(client)
+    now = 60 * 16_667 + 20.0
+    assert rate_limit_retry_after(bucket="key:1", rate="3/m", now=now) is None
+
+    # Another thread has its own cache object (as another server would have): same counter.
+    def elsewhere():
+        for _ in range(2):
+            assert rate_limit_retry_after(bucket="key:1", rate="3/m", now=now) is None
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert rate_limit_retry_after(bucket="key:1", rate="3/m", now=now) == 40
+    (key,) = client.scan_iter(f"{prefix}:*")
+    assert int(client.get(key)) == 4
+    assert 0 < client.ttl(key) <= 61
+    assert cache.get(f"quickscale:ratelimit:key:1:{int(now // 60)}") == 4
+    # Each count was one script call: one round trip, atomic.
+    assert _script_calls(client) - scripts_before >= 4
+
+
+def _script_calls(client):
+    stats = client.info("commandstats")
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
+
+
+def test_the_api_answers_429_when_the_redis_count_is_over(redis_cache, api, customer):
+    with override_settings(QUICKSCALE_API_RATE_LIMIT="2/d"):
+        statuses = [api.get("/api/v1/credits/balance").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
