@@ -82,10 +82,17 @@ class CreditLot(models.Model):
 
 
 class LedgerEntry(models.Model):
-    """One change to a user's credits. Rows are only ever inserted."""
+    """One change to a user's credits. Rows are only ever inserted.
+
+    Every debit writes a row, so the table keeps as few indexes as its reads need: the user's
+    are served by the (user, id) indexes below, and links that are mostly empty are indexed only
+    where they are set."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        db_index=False,
     )
     kind = models.CharField(max_length=16, choices=EntryKind.choices)
     amount = models.BigIntegerField(help_text="Positive adds credits, negative removes them.")
@@ -97,9 +104,15 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="+",
         help_text="Who made the change; empty for the system.",
+        db_index=False,
     )
     lot = models.ForeignKey(
-        CreditLot, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        CreditLot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        db_index=False,
     )
     api_key = models.ForeignKey(
         "quickscale_api.ApiKey",
@@ -108,9 +121,15 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="ledger_entries",
         help_text="The API key whose call caused this entry.",
+        db_index=False,
     )
     refund_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        db_index=False,
     )
     metadata = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=255)
@@ -128,6 +147,14 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["user", "-id"], name="qs_credits_user_entries"),
             models.Index(fields=["user", "kind", "-id"], name="qs_credits_user_kind"),
+            *(
+                models.Index(
+                    fields=[link],
+                    condition=Q(**{f"{link}__isnull": False}),
+                    name=f"qs_credits_entry_{link}",
+                )
+                for link in ("actor", "lot", "api_key", "refund_of")
+            ),
         ]
 
     def __str__(self) -> str:

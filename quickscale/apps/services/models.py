@@ -27,8 +27,14 @@ class RunStatus(models.TextChoices):
 
 
 class ServiceRun(models.Model):
+    """One call of a service. Written on every paid call: the user's runs are read through the
+    (user, id) index, and links that may be empty are indexed only where they are set."""
+
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_runs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="service_runs",
+        db_index=False,
     )
     api_key = models.ForeignKey(
         "quickscale_api.ApiKey",
@@ -36,6 +42,7 @@ class ServiceRun(models.Model):
         null=True,
         blank=True,
         related_name="runs",
+        db_index=False,
     )
     service = models.CharField(max_length=100)
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
@@ -48,6 +55,7 @@ class ServiceRun(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     refund = models.ForeignKey(
         "quickscale_credits.LedgerEntry",
@@ -55,6 +63,7 @@ class ServiceRun(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     request_hash = models.CharField(max_length=64)
@@ -71,7 +80,17 @@ class ServiceRun(models.Model):
                 name="quickscale_services_run_idempotency",
             )
         ]
-        indexes = [models.Index(fields=["user", "-id"], name="qs_services_runs_by_user")]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="qs_services_runs_by_user"),
+            *(
+                models.Index(
+                    fields=[link],
+                    condition=Q(**{f"{link}__isnull": False}),
+                    name=f"qs_services_run_{link}",
+                )
+                for link in ("api_key", "debit", "refund")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.service} #{self.pk} ({self.status})"
