@@ -14,6 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from quickscale.apps.api.openapi import openapi_document
+from quickscale.apps.services.selectors import services_enabled
 
 EXAMPLE_TEXT = "QuickScale makes paid APIs simple. It is great!"
 KEY_PLACEHOLDER = "$API_KEY"  # a shell variable: the page never shows a real secret
@@ -252,5 +253,5 @@ def api_docs_from(document: dict[str, Any]) -> ApiDocs:
 
 def api_docs(request: HttpRequest) -> HttpResponse:
     """Public: what the API offers is no secret, and a visitor decides here whether to sign up."""
-    document = openapi_document(request.build_absolute_uri("/")[:-1])
+    document = openapi_document(request.build_absolute_uri("/")[:-1], services_enabled())
     return render(request, "pages/api_docs.html", {"docs": api_docs_from(document)})

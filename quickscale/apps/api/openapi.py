@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import quickscale
@@ -15,7 +16,10 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 ERROR_CODES: dict[str, tuple[int, str]] = {
     "invalid_json": (400, "The request body is not a JSON object."),
     "invalid_input": (400, "The input does not fit the service's schema; `fields` says why."),
-    "invalid_idempotency_key": (400, "The Idempotency-Key header is empty or too long."),
+    "invalid_idempotency_key": (
+        400,
+        "The Idempotency-Key header is empty, too long or not printable ASCII.",
+    ),
     "invalid_cursor": (400, "`before` is not the `next` value of a previous page."),
     "missing_key": (401, "No Authorization header (and no signed-in session)."),
     "malformed_key": (401, "The Authorization header is not `Bearer PREFIX.SECRET`."),
@@ -199,7 +203,8 @@ def _run_path(service: BaseService) -> dict[str, Any]:
     }
 
 
-def openapi_document(server: str) -> dict[str, Any]:
+def openapi_document(server: str, services: Iterable[BaseService] | None = None) -> dict[str, Any]:
+    """The API's OpenAPI document; `services` defaults to every registered one."""
     prefix = app_settings.API_PATH_PREFIX.rstrip("/")
     paths: dict[str, Any] = {
         f"{prefix}/v1/credits/balance": {
@@ -258,7 +263,7 @@ def openapi_document(server: str) -> dict[str, Any]:
             }
         },
     }
-    for service in registry:
+    for service in registry if services is None else services:
         paths[f"{prefix}/v1/services/{service.name}/run"] = _run_path(service)
     return {
         "openapi": "3.1.0",

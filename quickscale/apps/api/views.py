@@ -4,6 +4,7 @@ into statuses; errors always have the shape {"error": {"code", "message", ...}}.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -19,9 +20,8 @@ from quickscale.apps.api.ratelimit import rate_limit_retry_after
 from quickscale.apps.api.responses import api_error
 from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.services.models import RunStatus, ServiceRun
-from quickscale.apps.services.registry import registry
-from quickscale.apps.services.selectors import service_runs_page
-from quickscale.apps.services.services import service_enabled, service_run
+from quickscale.apps.services.selectors import service_runs_page, services_enabled
+from quickscale.apps.services.services import service_run
 from quickscale.conf import app_settings
 from quickscale.exceptions import (
     IdempotencyConflictError,
@@ -33,6 +33,7 @@ from quickscale.exceptions import (
 )
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+IDEMPOTENCY_KEY = re.compile(rf"[\x20-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}")
 USAGE_PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
 
@@ -106,8 +107,7 @@ def services(request: HttpRequest) -> HttpResponse:
                     "input_schema": service.input_schema,
                     "allowed": key is None or key.allows(service.name),
                 }
-                for service in registry
-                if service_enabled(service.name)
+                for service in services_enabled()
             ]
         }
     )
@@ -144,11 +144,12 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
     except (ValueError, UnicodeDecodeError):
         return api_error(400, "invalid_json", "The request body must be a JSON object.")
     idempotency_key = request.headers.get("Idempotency-Key")
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         return api_error(
             400,
             "invalid_idempotency_key",
-            f"An Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters.",
+            f"An Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII "
+            "characters, such as a UUID.",
         )
     user = _user(request)
     try:
@@ -218,5 +219,6 @@ def usage(request: HttpRequest) -> HttpResponse:
 
 def openapi(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
-        openapi_document(request.build_absolute_uri("/")[:-1]), json_dumps_params={"indent": 2}
+        openapi_document(request.build_absolute_uri("/")[:-1], services_enabled()),
+        json_dumps_params={"indent": 2},
     )

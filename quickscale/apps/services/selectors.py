@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from quickscale.apps.accounts.models import User
-from quickscale.apps.services.models import ServiceRun
+from quickscale.apps.services.base import BaseService
+from quickscale.apps.services.models import ServiceConfig, ServiceRun
+from quickscale.apps.services.registry import registry
 from quickscale.pagination import keyset_page
 
 
@@ -12,3 +14,9 @@ def service_runs_page(
     rows = ServiceRun.objects.filter(user=user).select_related("api_key")
     page = keyset_page(rows, before=before, size=size)
     return page.items, page.older
+
+
+def services_enabled() -> list[BaseService]:
+    """The registered services operators have not switched off, by name."""
+    off = set(ServiceConfig.objects.filter(enabled=False).values_list("name", flat=True))
+    return [service for service in registry if service.name not in off]

@@ -14,7 +14,7 @@ from quickscale.apps.api.models import ApiKey
 from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.credits.services import credits_refund
 from quickscale.apps.services.charge import ChargeRequest, charge
-from quickscale.apps.services.models import RunStatus, ServiceConfig, ServiceRun
+from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
 from quickscale.db import update_fields
 from quickscale.exceptions import (
@@ -28,10 +28,6 @@ logger = logging.getLogger(__name__)
 
 def _request_hash(name: str, data: Any) -> str:
     return hashlib.sha256(json.dumps([name, data], sort_keys=True).encode()).hexdigest()
-
-
-def service_enabled(name: str) -> bool:
-    return not ServiceConfig.objects.filter(name=name, enabled=False).exists()
 
 
 class RunOutcome(NamedTuple):

@@ -66,6 +66,12 @@ def test_unknown_and_switched_off_services_are_404(api, customer):
     assert run(api, "sentiment").status_code == 404
     names = [s["name"] for s in api.get("/api/v1/services").json()["services"]]
     assert "sentiment" not in names and "text_statistics" in names
+    paths = api.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/services/sentiment/run" not in paths
+    assert "/api/v1/services/text_statistics/run" in paths
+    page = api.get("/api/docs").content.decode()
+    assert "/api/v1/services/sentiment/run" not in page
+    assert "/api/v1/services/text_statistics/run" in page
 
 
 def test_a_key_s_scopes_limit_the_services_it_may_run(client, customer):
@@ -86,6 +92,16 @@ def test_an_idempotency_key_runs_and_charges_once(api, customer):
     assert credit_balance_get(user=customer).total == 9
     other = run(api, data={"text": "different"}, HTTP_IDEMPOTENCY_KEY="req-1")
     assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_conflict"
+
+
+@pytest.mark.parametrize("bad", ["", "k" * 256, "nul\x00byte", "tab\tkey", "caf\u00e9"])
+def test_an_idempotency_key_must_be_1_to_255_printable_ascii_characters(api, customer, bad):
+    fund(customer)
+    response = run(api, HTTP_IDEMPOTENCY_KEY=bad)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_idempotency_key"
+    assert not ServiceRun.objects.exists() and credit_balance_get(user=customer).total == 10
+    assert run(api, HTTP_IDEMPOTENCY_KEY="k" * 255).status_code == 200
 
 
 class Exploding(BaseService):
