@@ -42,6 +42,7 @@ from support import (
     free_port,
     load_test_project,
     postgres_project,
+    require_wrk,
     server_process,
     shipped_server,
     throwaway_database,
@@ -83,6 +84,7 @@ def main() -> None:
     if sys.argv[1:2] == ["child"]:
         child(Path(sys.argv[2]), sys.argv[3], sys.argv[4])
         return
+    require_wrk()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, throwaway_database("bench_profile") as url:
         root = Path(tmp)

@@ -39,6 +39,7 @@ from support import (
     ledger_checks,
     load_test_project,
     postgres_project,
+    require_wrk,
     server_process,
     shipped_server,
     throwaway_database,
@@ -86,6 +87,7 @@ def scenarios(hot: str, spread: list[str]) -> list[Scenario]:
 
 def main() -> None:
     started = time.perf_counter()
+    require_wrk()
     with tempfile.TemporaryDirectory() as tmp, throwaway_database("bench_api") as url:
         root = Path(tmp)
         project = postgres_project(root, "apibench", url)

@@ -31,6 +31,7 @@ from support import (
     free_port,
     load_test_project,
     postgres_project,
+    require_wrk,
     server_process,
     shipped_server,
     throwaway_database,
@@ -113,6 +114,7 @@ CANDIDATES = (
 
 def main() -> None:
     started = time.perf_counter()
+    require_wrk()
     results: dict[str, dict[str, list[WrkResult]]] = {
         candidate.label: {endpoint: [] for endpoint in ENDPOINTS} for candidate in CANDIDATES
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -521,6 +522,16 @@ class WrkResult:
     @property
     def ok(self) -> int:
         return self.requests - self.non_2xx
+
+
+def require_wrk() -> None:
+    """Stop with instructions when the load generator is missing (before any setup runs)."""
+    if shutil.which(WRK) is None:
+        raise SystemExit(
+            f"This benchmark drives the server with `{WRK}`, which is not installed. "
+            "Install it (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk) and run "
+            "it again."
+        )
 
 
 def wrk(url: str, seconds: int, connections: int, lua: str, workdir: Path) -> WrkResult:
