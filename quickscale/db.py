@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignKey, Model
 
@@ -144,3 +144,6 @@ def update_fields(instance: Model, fields: Sequence[str], using: str | None = No
     ]
     with database.cursor() as cursor:
         cursor.execute(sql, [*values, instance.pk])
+        updated = cursor.rowcount
+    if updated != 1:
+        raise DatabaseError(f"{model.__name__} {instance.pk} is not in the database to update.")

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import DatabaseError
 from django.db.models import Model
 from django.utils import timezone
 
@@ -64,3 +65,11 @@ def test_update_fields_writes_json_null_and_links_as_save_does():
     update_fields(run, ["result", "refund"])
     stored = ServiceRun.objects.get(pk=run.pk)
     assert stored.result is None and stored.refund_id is None and stored.duration_ms == 7
+
+
+def test_update_fields_of_a_row_that_is_gone_raises():
+    user = get_user_model().objects.create_user(email="gone@example.com")
+    run = ServiceRun.objects.create(user=user, service="s", input_size=1, request_hash="h")
+    ServiceRun.objects.filter(pk=run.pk).delete()
+    with pytest.raises(DatabaseError, match="not in the database"):
+        update_fields(run, ["status"])

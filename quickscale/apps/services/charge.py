@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, connections, transaction
+from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
@@ -37,8 +39,19 @@ from quickscale.exceptions import (
 
 logger = logging.getLogger(__name__)
 
-FUNCTION_NAME = "quickscale_service_charge"
+# Bump the version whenever the function's arguments, results or rules change: code and
+# database then never disagree about it, even between a deploy and its `migrate`.
+FUNCTION_FAMILY = "quickscale_service_charge"
+FUNCTION_NAME = f"{FUNCTION_FAMILY}_v1"
+FUNCTION_SIGNATURE = (
+    f"{FUNCTION_NAME}(bigint, bigint, text, bigint, integer, text, text, text, text, jsonb, "
+    "timestamptz)"
+)
 CALL_SQL = f"SELECT * FROM {FUNCTION_NAME}(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)"  # noqa: S608
+MISSING_FUNCTION_RECHECK = 30.0  # seconds between looks for a function `migrate` has not made
+
+_function_seen: dict[str, bool] = {}
+_function_checked_at: dict[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -75,10 +88,42 @@ class ChargeRequest:
 def charge(request: ChargeRequest, *, now: datetime | None = None) -> Charge:
     """Debit the run's cost and record the run (status running), or replay the run an earlier
     request with the same Idempotency-Key recorded."""
+    if isinstance(request.cost, bool) or not isinstance(request.cost, int) or request.cost < 0:
+        raise ValueError(
+            f"The cost of {request.service!r} is {request.cost!r}; a cost is a whole number of "
+            "credits, 0 or more (check the service's cost or cost_for())."
+        )
     now = now if now is not None else timezone.now()
-    if connection.vendor == "postgresql":
-        return _charge_postgresql(request, now)
-    return _charge_orm(request, now)
+    using = router.db_for_write(ServiceRun)
+    if _function_ready(using):
+        return _charge_postgresql(request, now, using)
+    return _charge_orm(request, now, using)
+
+
+def _function_ready(using: str) -> bool:
+    """Whether `using` is PostgreSQL with this version of the function. Until `migrate` has made
+    it (a deploy that serves before it migrates), the ORM path charges instead."""
+    database = connections[using]
+    if database.vendor != "postgresql":
+        return False
+    if _function_seen.get(using):
+        return True
+    checked = _function_checked_at.get(using)
+    if checked is not None and time.monotonic() - checked < MISSING_FUNCTION_RECHECK:
+        return False
+    with database.cursor() as cursor:
+        cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", [FUNCTION_SIGNATURE])
+        (found,) = cursor.fetchone()
+    _function_checked_at[using] = time.monotonic()
+    if found:
+        _function_seen[using] = True
+    else:
+        logger.warning(
+            "The database has no %s: paid calls are charged through the ORM, more slowly. "
+            "Run `python manage.py migrate` to create it.",
+            FUNCTION_NAME,
+        )
+    return bool(found)
 
 
 def _replay(run: ServiceRun, request_hash: str, idempotency_key: str) -> Charge:
@@ -95,20 +140,26 @@ def _unavailable(name: str) -> ServiceUnavailableError:
     return ServiceUnavailableError(f"There is no service named {name!r}.")
 
 
-@transaction.atomic
-def _charge_orm(request: ChargeRequest, now: datetime) -> Charge:
-    if ServiceConfig.objects.filter(name=request.service, enabled=False).exists():
+def _charge_orm(request: ChargeRequest, now: datetime, using: str) -> Charge:
+    with transaction.atomic(using=using):
+        return _charge_orm_locked(request, now, using)
+
+
+def _charge_orm_locked(request: ChargeRequest, now: datetime, using: str) -> Charge:
+    if ServiceConfig.objects.using(using).filter(name=request.service, enabled=False).exists():
         raise _unavailable(request.service)
     user = request.user
     if (
         user.pk is None
-        or not User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
+        or not User.objects.using(using).select_for_update(no_key=True).filter(pk=user.pk).exists()
     ):
         raise InvalidCreditRequestError(f"Unknown user: {user}.")
     if request.idempotency_key:
-        earlier = ServiceRun.objects.filter(
-            user=user, idempotency_key=request.idempotency_key
-        ).first()
+        earlier = (
+            ServiceRun.objects.using(using)
+            .filter(user=user, idempotency_key=request.idempotency_key)
+            .first()
+        )
         if earlier is not None:
             return _replay(earlier, request.request_hash, request.idempotency_key)
     debit = None
@@ -122,7 +173,7 @@ def _charge_orm(request: ChargeRequest, now: datetime) -> Charge:
             metadata=request.metadata,
             now=now,
         )
-    run = ServiceRun.objects.create(
+    run = ServiceRun.objects.using(using).create(
         user=user,
         api_key=request.api_key,
         service=request.service,
@@ -136,8 +187,11 @@ def _charge_orm(request: ChargeRequest, now: datetime) -> Charge:
     return Charge(run=run, replayed=False, balance=None)
 
 
-def _charge_postgresql(request: ChargeRequest, now: datetime) -> Charge:
-    with connection.cursor() as cursor:
+def _charge_postgresql(request: ChargeRequest, now: datetime, using: str) -> Charge:
+    database = connections[using]
+    # In autocommit the statement is its own transaction; inside someone's atomic block, a
+    # savepoint keeps a failure here (a deadlock, a lock timeout) from aborting theirs.
+    with savepoint_if_in_transaction(using), database.cursor() as cursor:
         cursor.execute(
             CALL_SQL,
             [
@@ -170,12 +224,14 @@ def _charge_postgresql(request: ChargeRequest, now: datetime) -> Charge:
             created_at=now,
         )
         run._state.adding = False
-        run._state.db = connection.alias
+        run._state.db = using
         return Charge(run=run, replayed=False, balance=balance)
     if outcome == "replay":
         assert request.idempotency_key
         return _replay(
-            ServiceRun.objects.get(pk=run_id), request.request_hash, request.idempotency_key
+            ServiceRun.objects.using(using).get(pk=run_id),
+            request.request_hash,
+            request.idempotency_key,
         )
     if outcome == "insufficient":
         raise InsufficientCreditsError(balance=balance, requested=request.cost)
@@ -189,7 +245,7 @@ def _function_sql() -> str:
         return str(model._meta.db_table)
 
     return f"""
-CREATE OR REPLACE FUNCTION {FUNCTION_NAME}(
+CREATE FUNCTION {FUNCTION_NAME}(
     p_user bigint, p_api_key bigint, p_service text, p_cost bigint, p_input_size integer,
     p_idempotency_key text, p_request_hash text, p_entry_key text, p_entry_hash text,
     p_metadata jsonb, p_now timestamptz,
@@ -201,6 +257,9 @@ DECLARE
     take bigint;
     found_hash text;
 BEGIN
+    IF p_cost IS NULL OR p_cost < 0 THEN
+        RAISE EXCEPTION 'A cost is 0 or more credits, not %', p_cost;
+    END IF;
     IF EXISTS (
         SELECT 1 FROM {table(ServiceConfig)} WHERE name = p_service AND NOT enabled
     ) THEN
@@ -271,10 +330,25 @@ $body$;
 
 
 def install_charge_function(using: str = "default", **kwargs: Any) -> None:
-    """Create (or replace) the charge function; a post_migrate receiver, so every `migrate`
-    leaves the database with the function this code calls."""
+    """Create the charge function, replacing every earlier version; a post_migrate receiver, so
+    every `migrate` leaves the database with exactly the function this code calls."""
     database: BaseDatabaseWrapper = connections[using]
-    if database.vendor != "postgresql":
+    if database.vendor != "postgresql" or not router.allow_migrate_model(using, ServiceRun):
         return
-    with database.cursor() as cursor:
+    with transaction.atomic(using=using), database.cursor() as cursor:
+        cursor.execute(
+            "SELECT oid::regprocedure::text FROM pg_proc WHERE proname LIKE %s",
+            [FUNCTION_FAMILY.replace("_", "\\_") + "%"],
+        )
+        for (signature,) in cursor.fetchall():
+            cursor.execute(f"DROP FUNCTION {signature}")
         cursor.execute(_function_sql())
+    _function_seen.pop(using, None)
+    _function_checked_at.pop(using, None)
+
+
+def savepoint_if_in_transaction(using: str) -> AbstractContextManager[Any]:
+    """A savepoint inside someone's transaction; nothing (no extra round trips) in autocommit."""
+    if connections[using].in_atomic_block:
+        return transaction.atomic(using=using)
+    return nullcontext()

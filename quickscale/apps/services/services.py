@@ -9,11 +9,13 @@ import time
 import uuid
 from typing import Any, NamedTuple
 
+from django.db import DatabaseError
+
 from quickscale.apps.accounts.models import User
 from quickscale.apps.api.models import ApiKey
 from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.credits.services import credits_refund
-from quickscale.apps.services.charge import ChargeRequest, charge
+from quickscale.apps.services.charge import ChargeRequest, charge, savepoint_if_in_transaction
 from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
 from quickscale.db import update_fields
@@ -30,10 +32,15 @@ def _request_hash(name: str, data: Any) -> str:
     return hashlib.sha256(json.dumps([name, data], sort_keys=True).encode()).hexdigest()
 
 
+OUTCOME_FIELDS = ["status", "error", "refund", "result", "duration_ms"]
+
+
 class RunOutcome(NamedTuple):
     run: ServiceRun
     replayed: bool  # the first result of an earlier request with this Idempotency-Key
-    balance: int  # the account's spendable credits afterwards
+    # The account's spendable credits right after this call's debit (after its refund for a
+    # failed run; now, for a replay). Calls running at the same time may have spent more since.
+    balance: int
 
 
 def service_run(
@@ -76,22 +83,37 @@ def service_run(
         return RunOutcome(run, True, credit_balance_get(user=user).total)
     started = time.monotonic()
     try:
-        result = service.run(data)
+        run.result = service.run(data)
+        run.status = RunStatus.SUCCEEDED
     except Exception as error:
         logger.exception("Service %s failed on run %s", name, run.pk)
-        run.status = RunStatus.FAILED
-        run.error = type(error).__name__
-        if run.debit is not None:
-            run.refund = credits_refund(
-                entry=run.debit,
-                idempotency_key=f"service-refund:{run.pk}",
-                description=f"{name} failed",
-            )
-    else:
-        run.status = RunStatus.SUCCEEDED
-        run.result = result
+        _fail(run, name, error)
     run.duration_ms = int((time.monotonic() - started) * 1000)
-    update_fields(run, ["status", "error", "refund", "result", "duration_ms"])
+    using = run._state.db or "default"
+    try:
+        with savepoint_if_in_transaction(using):
+            update_fields(run, OUTCOME_FIELDS)
+    except (DatabaseError, TypeError, ValueError) as error:
+        # A result the database cannot store (not JSON, or a NUL character PostgreSQL refuses):
+        # the customer gets nothing usable, so the run failed and its credits go back.
+        if run.status == RunStatus.FAILED:
+            raise
+        logger.exception("Service %s returned a result run %s cannot store", name, run.pk)
+        run.result = None
+        _fail(run, name, error)
+        update_fields(run, OUTCOME_FIELDS)
     if charged.balance is None or run.status == RunStatus.FAILED:
         return RunOutcome(run, False, credit_balance_get(user=user).total)
     return RunOutcome(run, False, charged.balance)
+
+
+def _fail(run: ServiceRun, name: str, error: Exception) -> None:
+    run.status = RunStatus.FAILED
+    run.error = type(error).__name__
+    debit = run.debit
+    if debit is not None:
+        run.refund = credits_refund(
+            entry=debit,
+            idempotency_key=f"service-refund:{run.pk}",
+            description=f"{name} failed",
+        )

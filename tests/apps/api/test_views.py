@@ -2,6 +2,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -119,6 +120,41 @@ def exploding():
     registry.register(Exploding)
     yield
     registry._services.pop("exploding")
+
+
+class Odd(BaseService):
+    name = "odd_result"
+    description = "Returns what it is told to."
+    cost = 2
+    input_schema = {"type": "object", "properties": {"kind": {"type": "string"}}}
+
+    def run(self, data):
+        if data["kind"] == "nul":
+            return {"text": "before\x00after"}  # PostgreSQL's jsonb refuses NUL characters
+        return {"tags": {"a", "b"}}  # a set is not JSON
+
+
+@pytest.fixture
+def odd():
+    registry.register(Odd)
+    yield
+    registry._services.pop("odd_result")
+
+
+@pytest.mark.parametrize("kind", ["nul", "set"])
+def test_a_result_the_database_cannot_store_is_a_refunded_failure_not_a_stuck_run(
+    api, customer, odd, kind
+):
+    fund(customer)
+    response = run(api, "odd_result", {"kind": kind})
+    outcome = ServiceRun.objects.get()
+    assert outcome.status != "running"
+    if outcome.status == "failed":
+        assert response.status_code == 502 and outcome.refund is not None
+        assert credit_balance_get(user=customer).total == 10
+    else:  # SQLite stores the NUL character
+        assert kind == "nul" and connection.vendor == "sqlite"
+        assert response.status_code == 200 and credit_balance_get(user=customer).total == 8
 
 
 def test_a_failing_service_refunds_its_debit(api, customer, exploding):

@@ -4,19 +4,22 @@ SQLite: the ORM path), and on PostgreSQL the two paths side by side on random ac
 import itertools
 import uuid
 
+import psycopg
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quickscale.apps.credits.models import Allocation, CreditLot, LedgerEntry
 from quickscale.apps.credits.selectors import credit_book_balance, ledger_sum
+from quickscale.apps.services import charge as charge_module
 from quickscale.apps.services.charge import (
     ChargeRequest,
     _charge_orm,
     _charge_postgresql,
     charge,
+    install_charge_function,
 )
 from quickscale.apps.services.models import RunStatus, ServiceConfig, ServiceRun
 from quickscale.exceptions import (
@@ -172,9 +175,91 @@ def test_the_charge_function_draws_exactly_as_the_orm_path(lots, cost):
         user = new_user()
         _seed(user, lots)
         try:
-            outcome = path(request_for(user, cost=cost), NOW)
+            outcome = path(request_for(user, cost=cost), NOW, "default")
         except InsufficientCreditsError as error:
             outcome = error
         shapes.append(_shape(user, outcome))
         assert ledger_sum(user=user) == credit_book_balance(user=user)
     assert shapes[0] == shapes[1]
+
+
+@pytest.mark.parametrize("cost", [-1, 1.5, True, None])
+def test_a_cost_that_is_not_a_whole_number_of_credits_is_refused_before_charging(cost):
+    user = new_user()
+    grant(user, 5)
+    with pytest.raises(ValueError, match="whole number of credits"):
+        charge(request_for(user, cost=cost), now=NOW)
+    assert not ServiceRun.objects.exists()
+    assert credit_book_balance(user=user) == 5
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the charge function is PostgreSQL's"
+)
+
+
+@postgresql_only
+def test_without_the_function_calls_are_charged_through_the_orm_until_migrate_makes_it(
+    monkeypatch, caplog
+):
+    monkeypatch.setattr(charge_module, "_function_seen", {})
+    monkeypatch.setattr(charge_module, "_function_checked_at", {})
+    with connection.cursor() as cursor:  # rolled back with the test's transaction
+        cursor.execute(f"DROP FUNCTION {charge_module.FUNCTION_SIGNATURE}")
+    user = new_user()
+    grant(user, 5)
+    first = charge(request_for(user), now=NOW)
+    assert first.balance is None  # the ORM path's answer
+    assert "Run `python manage.py migrate`" in caplog.text
+    install_charge_function("default")
+    second = charge(request_for(user), now=NOW)
+    assert second.balance == 3  # the function's answer
+    assert credit_book_balance(user=user) == 3 == ledger_sum(user=user)
+
+
+@postgresql_only
+def test_migrate_leaves_exactly_one_charge_function():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION quickscale_service_charge_v0(integer) RETURNS integer "
+            "LANGUAGE sql AS 'SELECT 1'"
+        )
+    install_charge_function("default")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT oid::regprocedure::text FROM pg_proc "
+            "WHERE proname LIKE 'quickscale\\_service\\_charge%%'"
+        )
+        found = [row[0] for row in cursor.fetchall()]
+    assert found == [
+        charge_module.FUNCTION_SIGNATURE.replace(", ", ",").replace(
+            "timestamptz", "timestamp with time zone"
+        )
+    ]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_charge_inside_a_callers_transaction_leaves_that_transaction_usable():
+    user = new_user()
+    grant(user, 5)
+    settings_dict = connection.settings_dict
+    holder = psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        host=settings_dict["HOST"] or None,
+        port=settings_dict["PORT"] or None,
+        password=settings_dict["PASSWORD"] or None,
+    )
+    try:
+        holder.execute("SELECT 1 FROM quickscale_accounts_user WHERE id = %s FOR UPDATE", [user.pk])
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '200ms'")
+            with pytest.raises(OperationalError):
+                charge(request_for(user), now=NOW)
+            assert get_user_model().objects.filter(pk=user.pk).exists()
+    finally:
+        holder.rollback()
+        holder.close()
+    assert not ServiceRun.objects.exists() and credit_book_balance(user=user) == 5
