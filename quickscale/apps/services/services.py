@@ -7,9 +7,11 @@ import json
 import logging
 import time
 import uuid
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
 from quickscale.apps.api.models import ApiKey
@@ -87,7 +89,7 @@ def service_run(
         run.status = RunStatus.SUCCEEDED
     except Exception as error:
         logger.exception("Service %s failed on run %s", name, run.pk)
-        _fail(run, name, error)
+        _fail(run, name, type(error).__name__)
     run.duration_ms = int((time.monotonic() - started) * 1000)
     using = run._state.db or "default"
     try:
@@ -100,16 +102,16 @@ def service_run(
             raise
         logger.exception("Service %s returned a result run %s cannot store", name, run.pk)
         run.result = None
-        _fail(run, name, error)
+        _fail(run, name, type(error).__name__)
         update_fields(run, OUTCOME_FIELDS)
     if charged.balance is None or run.status == RunStatus.FAILED:
         return RunOutcome(run, False, credit_balance_get(user=user).total)
     return RunOutcome(run, False, charged.balance)
 
 
-def _fail(run: ServiceRun, name: str, error: Exception) -> None:
+def _fail(run: ServiceRun, name: str, error: str) -> None:
     run.status = RunStatus.FAILED
-    run.error = type(error).__name__
+    run.error = error
     debit = run.debit
     if debit is not None:
         run.refund = credits_refund(
@@ -117,3 +119,30 @@ def _fail(run: ServiceRun, name: str, error: Exception) -> None:
             idempotency_key=f"service-refund:{run.pk}",
             description=f"{name} failed",
         )
+
+
+ABANDONED = "Abandoned"
+
+
+def service_runs_recover(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """Fail and refund runs still marked running after `older_than`: their server stopped (a
+    worker killed at its timeout, a crash) between the debit and recording the outcome. Returns
+    how many. Safe to run repeatedly and concurrently: the refund's idempotency key is the one
+    the run itself would have used, so a run refunded before its server stopped is not refunded
+    twice, and a run another sweeper is closing is skipped."""
+    cutoff = (now or timezone.now()) - older_than
+    recovered = 0
+    stale = ServiceRun.objects.filter(status=RunStatus.RUNNING, created_at__lt=cutoff)
+    for run_id in stale.order_by("id").values_list("id", flat=True).iterator():
+        with transaction.atomic():
+            run = (
+                ServiceRun.objects.select_for_update(skip_locked=True)
+                .filter(pk=run_id, status=RunStatus.RUNNING)
+                .first()
+            )
+            if run is None:
+                continue
+            _fail(run, run.service, ABANDONED)
+            update_fields(run, ["status", "error", "refund"])
+        recovered += 1
+    return recovered
