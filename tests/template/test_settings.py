@@ -16,7 +16,8 @@ PROBE = (
     "'cache': s.CACHES['default']['BACKEND'], 'location': s.CACHES['default'].get('LOCATION'),"
     "'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']),"
     "'email': s.EMAIL_BACKEND, 'verification': s.ACCOUNT_EMAIL_VERIFICATION,"
-    "'storage': s.STORAGES['staticfiles']['BACKEND']}))"
+    "'storage': s.STORAGES['staticfiles']['BACKEND'],"
+    "'options': s.DATABASES['default'].get('OPTIONS', {})}))"
 )
 
 
@@ -43,6 +44,15 @@ def test_zero_configuration_means_sqlite_beside_manage_py_and_console_email(proj
 def test_database_url_switches_to_postgresql(project):
     settings = settings_with(project, DATABASE_URL="postgres://u:p@db.internal:5432/shop")
     assert (settings["engine"], settings["name"]) == ("django.db.backends.postgresql", "shop")
+
+
+def test_server_side_binding_is_an_opt_in_for_postgresql(project):
+    url = "postgres://u:p@db.internal:5432/shop"
+    assert settings_with(project, DATABASE_URL=url)["options"]["server_side_binding"] is False
+    on = settings_with(project, DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="True")
+    assert on["options"]["server_side_binding"] is True
+    sqlite = settings_with(project, DATABASE_SERVER_SIDE_BINDING="True")
+    assert "server_side_binding" not in sqlite["options"]
 
 
 def test_an_empty_database_url_means_the_default(project):
