@@ -18,7 +18,6 @@ import json
 import os
 import pstats
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,14 +34,15 @@ from support import (
     DEBIT_PATH,
     INSERT_PATH,
     LOOPBACK,
-    PYTHON,
     REDIS_URL,
     Project,
     api_accounts,
     free_port,
     load_test_project,
     postgres_project,
+    project_output,
     require_wrk,
+    self_command,
     server_process,
     shipped_server,
     throwaway_database,
@@ -100,15 +100,7 @@ def main() -> None:
 
 
 def in_process(project: Project, token: str) -> None:
-    output = subprocess.run(
-        [PYTHON, str(Path(__file__).resolve()), "child", str(project.path), project.name, token],
-        cwd=project.path,
-        env=project.env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    print(output, end="")
+    print(project_output(project, self_command(__file__, project, token)), end="")
 
 
 # Part 1, in the child: the project's Django in this process.

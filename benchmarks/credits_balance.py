@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +20,7 @@ from typing import Any
 from support import (
     django_setup,
     postgres_project,
+    project_output,
     seed_account,
     self_command,
     throwaway_database,
@@ -55,14 +55,7 @@ def main() -> None:
             seed_account(url, email, entries, lots, LIVE_LOTS, LIVE_REMAINING)
         vacuum_analyze(url)
         seeded = time.perf_counter() - seeding
-        output = subprocess.run(
-            self_command(__file__, project, *ACCOUNTS),
-            cwd=project.path,
-            env=project.env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+        output = project_output(project, self_command(__file__, project, *ACCOUNTS))
     report(json.loads(output), seeded, time.perf_counter() - started)
 
 

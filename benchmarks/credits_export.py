@@ -13,7 +13,6 @@ import csv
 import json
 import os
 import statistics
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from support import (
     PYTHON,
     Project,
     postgres_project,
+    project_output,
     run_peak_rss,
     seed_account,
     throwaway_database,
@@ -70,14 +70,7 @@ def ledger_command(email: str, fmt: str) -> list[str]:
 def check_output(project: Project) -> None:
     """The small ledger's exports hold its entries, so the timed runs export something real."""
     for fmt in FORMATS:
-        output = subprocess.run(
-            ledger_command(SMALL_EMAIL, fmt),
-            cwd=project.path,
-            env=project.env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+        output = project_output(project, ledger_command(SMALL_EMAIL, fmt))
         rows = list(csv.DictReader(output.splitlines())) if fmt == "csv" else json.loads(output)
         if len(rows) != SMALL_ENTRIES:
             raise AssertionError(f"the {fmt} export has {len(rows)} rows, not {SMALL_ENTRIES}")

@@ -24,6 +24,7 @@ from support import (
     Project,
     django_setup,
     postgres_project,
+    project_output,
     seed_account,
     self_command,
     throwaway_database,
@@ -128,14 +129,7 @@ def run_scenario(project: Project, scenario: Scenario) -> Outcome:
 
 
 def child_json(project: Project, *args: str) -> dict[str, Any]:
-    output = subprocess.run(
-        self_command(__file__, project, *args),
-        cwd=project.path,
-        env=project.env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    output = project_output(project, self_command(__file__, project, *args))
     result: dict[str, Any] = json.loads(output)
     return result
 

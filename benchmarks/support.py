@@ -471,17 +471,17 @@ def shipped_server(project: Project, port: int) -> tuple[list[str], dict[str, st
     return [str(BIN / program), *args], env
 
 
+def project_output(project: Project, command: Sequence[str]) -> str:
+    """Run `command` in the project's folder and environment; its stdout."""
+    return subprocess.run(
+        command, cwd=project.path, env=project.env, check=True, capture_output=True, text=True
+    ).stdout
+
+
 def project_python(project: Project, code: str, *args: str) -> str:
     """Run `code` (`args` in sys.argv[1:]) with the project's Django set up; its stdout."""
     prelude = "import django\ndjango.setup()\n"
-    return subprocess.run(
-        [PYTHON, "-c", prelude + code, *args],
-        cwd=project.path,
-        env=project.env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    return project_output(project, [PYTHON, "-c", prelude + code, *args])
 
 
 @contextmanager

@@ -4,6 +4,8 @@ line of each element, and the templates that rendered it."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +102,32 @@ async def page_snapshot_async(
     budget: int = DEFAULT_BUDGET,
     chromium: str = "/usr/bin/chromium",
 ) -> Snapshot:
+    async with _opened_page(base_url, path, cookies, viewport, chromium) as (page, response):
+        html = await response.body()
+        data = await page.evaluate(OUTLINE_SCRIPT)
+        screenshot = await page.screenshot(full_page=True)
+        return Snapshot(
+            url=page.url,
+            status=response.status,
+            title=data["title"],
+            outline=_render(data["lines"], budget),
+            templates=data["templates"],
+            screenshot=screenshot,
+            html_size=len(html),  # bytes as served
+            lines=data["lines"],
+        )
+
+
+@asynccontextmanager
+async def _opened_page(
+    base_url: str,
+    path: str,
+    cookies: list[dict[str, str]] | None,
+    viewport: tuple[int, int],
+    chromium: str,
+) -> AsyncIterator[tuple[Any, Any]]:
+    """`path` loaded in headless Chromium (with the session `cookies`): the page and its
+    response; the browser closes on the way out."""
     check_loopback(base_url)
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
@@ -126,19 +154,7 @@ async def page_snapshot_async(
                 ) from error
             if response is None:
                 raise VisualError(f"Could not load {url}.")
-            html = await response.body()
-            data = await page.evaluate(OUTLINE_SCRIPT)
-            screenshot = await page.screenshot(full_page=True)
-            return Snapshot(
-                url=page.url,
-                status=response.status,
-                title=data["title"],
-                outline=_render(data["lines"], budget),
-                templates=data["templates"],
-                screenshot=screenshot,
-                html_size=len(html),  # bytes as served
-                lines=data["lines"],
-            )
+            yield page, response
         finally:
             await browser.close()
 
@@ -183,29 +199,18 @@ async def locate_async(
 ) -> list[dict[str, Any]]:
     """Elements on the page matching visible text or a CSS selector, each with the template
     line that renders it (or, for a package's template, the nearest one of the project's)."""
-    check_loopback(base_url)
     from playwright.async_api import Error as PlaywrightError
-    from playwright.async_api import async_playwright
 
-    url = urljoin(base_url.rstrip("/") + "/", path.lstrip("/"))
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    async with _opened_page(base_url, path, cookies, DEFAULT_VIEWPORT, chromium) as (
+        page,
+        response,
+    ):
+        if response.status >= 400:
+            raise VisualError(f"{path} answered {response.status}.")
         try:
-            context = await browser.new_context()
-            if cookies:
-                await context.add_cookies(
-                    [{"name": c["name"], "value": c["value"], "url": base_url} for c in cookies]
-                )
-            page = await context.new_page()
-            try:
-                response = await page.goto(url, wait_until="load", timeout=NAVIGATION_TIMEOUT)
-                if response is not None and response.status >= 400:
-                    raise VisualError(f"{path} answered {response.status}.")
-                found: list[dict[str, Any]] = await page.evaluate(LOCATE_SCRIPT, [text, selector])
-            except PlaywrightError as error:
-                raise VisualError(
-                    f"Could not look on {url}: {error.message.splitlines()[0]}"
-                ) from error
-            return found
-        finally:
-            await browser.close()
+            found: list[dict[str, Any]] = await page.evaluate(LOCATE_SCRIPT, [text, selector])
+        except PlaywrightError as error:
+            raise VisualError(
+                f"Could not look on {page.url}: {error.message.splitlines()[0]}"
+            ) from error
+        return found

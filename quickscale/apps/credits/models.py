@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
+from quickscale.db import indexes_where_set
 
 
 class LotKind(models.TextChoices):
@@ -147,14 +148,7 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["user", "-id"], name="qs_credits_user_entries"),
             models.Index(fields=["user", "kind", "-id"], name="qs_credits_user_kind"),
-            *(
-                models.Index(
-                    fields=[link],
-                    condition=Q(**{f"{link}__isnull": False}),
-                    name=f"qs_credits_entry_{link}",
-                )
-                for link in ("actor", "lot", "api_key", "refund_of")
-            ),
+            *indexes_where_set("qs_credits_entry", "actor", "lot", "api_key", "refund_of"),
         ]
 
     def __str__(self) -> str:

@@ -58,7 +58,7 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else timezone.now()
 
 
-def _lock(user: User) -> None:
+def credits_account_lock(user: User) -> None:
     """Serialize every credit write of one user. `no_key` leaves rows that merely reference the
     user (new lots, entries) free to be inserted by others meanwhile."""
     if (
@@ -188,7 +188,7 @@ def credits_grant(
         source_type=source_type,
         source_id=source_id,
     )
-    _lock(user)
+    credits_account_lock(user)
     if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
         return existing
     lot = CreditLot.objects.create(
@@ -232,7 +232,7 @@ def credits_consume(
     _check_amount(amount)
     _check_key(idempotency_key)
     request_hash = _request_hash("consume", amount=amount)
-    _lock(user)
+    credits_account_lock(user)
     if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
         return existing
     drawn = _draw(user, amount, now)
@@ -273,7 +273,7 @@ def credits_refund(
         _check_amount(amount)
     user = entry.user
     request_hash = _request_hash("refund", entry=entry.pk, amount=amount)
-    _lock(user)
+    credits_account_lock(user)
     if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
         return existing
     if entry.kind != EntryKind.DEBIT:
@@ -335,7 +335,7 @@ def credits_adjust(
     if not reason.strip():
         raise InvalidCreditRequestError("An adjustment needs a reason.")
     request_hash = _request_hash("adjust", amount=amount)
-    _lock(user)
+    credits_account_lock(user)
     if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
         return existing
     lot = None
@@ -393,7 +393,7 @@ def credits_expire(*, now: datetime | None = None, batch_size: int = EXPIRE_BATC
 @transaction.atomic
 def _expire_lot(lot_id: int, now: datetime) -> int:
     user_id = CreditLot.objects.values_list("user_id", flat=True).get(pk=lot_id)
-    _lock(User(pk=user_id))
+    credits_account_lock(User(pk=user_id))
     lot = CreditLot.objects.get(pk=lot_id)
     if lot.expired_at is not None or lot.remaining == 0 or lot.expires_at is None:
         return 0

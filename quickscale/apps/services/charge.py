@@ -27,7 +27,7 @@ from quickscale.apps.accounts.models import User
 from quickscale.apps.api.models import ApiKey
 from quickscale.apps.credits.models import Allocation, CreditLot, EntryKind, LedgerEntry, LotKind
 from quickscale.apps.credits.services import _request_hash as ledger_request_hash
-from quickscale.apps.credits.services import credits_consume
+from quickscale.apps.credits.services import credits_account_lock, credits_consume
 from quickscale.apps.services.models import RunStatus, ServiceConfig, ServiceRun
 from quickscale.exceptions import (
     IdempotencyConflictError,
@@ -142,49 +142,50 @@ def _unavailable(name: str) -> ServiceUnavailableError:
 
 def _charge_orm(request: ChargeRequest, now: datetime, using: str) -> Charge:
     with transaction.atomic(using=using):
-        return _charge_orm_locked(request, now, using)
+        switched_off = ServiceConfig.objects.using(using).filter(
+            name=request.service, enabled=False
+        )
+        if switched_off.exists():
+            raise _unavailable(request.service)
+        user = request.user
+        credits_account_lock(user)
+        if request.idempotency_key:
+            earlier = (
+                ServiceRun.objects.using(using)
+                .filter(user=user, idempotency_key=request.idempotency_key)
+                .first()
+            )
+            if earlier is not None:
+                return _replay(earlier, request.request_hash, request.idempotency_key)
+        debit = None
+        if request.cost:
+            debit = credits_consume(
+                user=user,
+                amount=request.cost,
+                idempotency_key=request.entry_key,
+                description=request.service,
+                api_key=request.api_key,
+                metadata=request.metadata,
+                now=now,
+            )
+        run = _new_run(request, now, debit.pk if debit is not None else None)
+        run.save(using=using)
+        return Charge(run=run, replayed=False, balance=None)
 
 
-def _charge_orm_locked(request: ChargeRequest, now: datetime, using: str) -> Charge:
-    if ServiceConfig.objects.using(using).filter(name=request.service, enabled=False).exists():
-        raise _unavailable(request.service)
-    user = request.user
-    if (
-        user.pk is None
-        or not User.objects.using(using).select_for_update(no_key=True).filter(pk=user.pk).exists()
-    ):
-        raise InvalidCreditRequestError(f"Unknown user: {user}.")
-    if request.idempotency_key:
-        earlier = (
-            ServiceRun.objects.using(using)
-            .filter(user=user, idempotency_key=request.idempotency_key)
-            .first()
-        )
-        if earlier is not None:
-            return _replay(earlier, request.request_hash, request.idempotency_key)
-    debit = None
-    if request.cost:
-        debit = credits_consume(
-            user=user,
-            amount=request.cost,
-            idempotency_key=request.entry_key,
-            description=request.service,
-            api_key=request.api_key,
-            metadata=request.metadata,
-            now=now,
-        )
-    run = ServiceRun.objects.using(using).create(
-        user=user,
+def _new_run(request: ChargeRequest, now: datetime, debit_id: int | None) -> ServiceRun:
+    return ServiceRun(
+        user=request.user,
         api_key=request.api_key,
         service=request.service,
+        status=RunStatus.RUNNING,
         cost=request.cost,
         input_size=request.input_size,
         idempotency_key=request.idempotency_key or None,
         request_hash=request.request_hash,
-        debit=debit,
+        debit_id=debit_id,
         created_at=now,
     )
-    return Charge(run=run, replayed=False, balance=None)
 
 
 def _charge_postgresql(request: ChargeRequest, now: datetime, using: str) -> Charge:
@@ -210,19 +211,8 @@ def _charge_postgresql(request: ChargeRequest, now: datetime, using: str) -> Cha
         )
         outcome, run_id, entry_id, balance = cursor.fetchone()
     if outcome == "charged":
-        run = ServiceRun(
-            pk=run_id,
-            user=request.user,
-            api_key=request.api_key,
-            service=request.service,
-            status=RunStatus.RUNNING,
-            cost=request.cost,
-            input_size=request.input_size,
-            idempotency_key=request.idempotency_key or None,
-            request_hash=request.request_hash,
-            debit_id=entry_id,
-            created_at=now,
-        )
+        run = _new_run(request, now, entry_id)
+        run.pk = run_id
         run._state.adding = False
         run._state.db = using
         return Charge(run=run, replayed=False, balance=balance)

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from quickscale.db import indexes_where_set
+
 
 class ServiceConfig(models.Model):
     """Operators switch services off here; a service without a row is on."""
@@ -82,14 +84,7 @@ class ServiceRun(models.Model):
         ]
         indexes = [
             models.Index(fields=["user", "-id"], name="qs_services_runs_by_user"),
-            *(
-                models.Index(
-                    fields=[link],
-                    condition=Q(**{f"{link}__isnull": False}),
-                    name=f"qs_services_run_{link}",
-                )
-                for link in ("api_key", "debit", "refund")
-            ),
+            *indexes_where_set("qs_services_run", "api_key", "debit", "refund"),
         ]
 
     def __str__(self) -> str:

@@ -7,13 +7,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from quickscale.apps.accounts.models import User
-from quickscale.apps.accounts.selectors import user_get_by_email
 from quickscale.apps.api.models import ApiKey
 from quickscale.apps.api.services import api_key_create, api_key_revoke
 from quickscale.apps.services.registry import registry
 from quickscale.exceptions import ApiKeyError
-from quickscale.management.commands.quickscale_credits import aware_datetime
+from quickscale.management.commands.quickscale_credits import aware_datetime, user_named
 
 NAME_MAX_LENGTH = int(ApiKey._meta.get_field("name").max_length or 0)
 
@@ -64,14 +62,8 @@ class Command(BaseCommand):
         except ApiKeyError as error:
             raise CommandError(error.message) from error
 
-    def _user(self, email: str) -> User:
-        user = user_get_by_email(email=email)
-        if user is None:
-            raise CommandError(f"No user has the e-mail address {email!r}.")
-        return user
-
     def _create(self, options: dict[str, Any]) -> None:
-        user = self._user(options["user"])
+        user = user_named(options["user"])
         if len(options["name"].strip()) > NAME_MAX_LENGTH:
             raise CommandError(f"A key's name has at most {NAME_MAX_LENGTH} characters.")
         scopes: list[str] = options["scopes"] or []
@@ -91,7 +83,7 @@ class Command(BaseCommand):
     def _list(self, options: dict[str, Any]) -> None:
         keys = ApiKey.objects.select_related("user").order_by("-created_at", "-id")
         if options["user"]:
-            keys = keys.filter(user=self._user(options["user"]))
+            keys = keys.filter(user=user_named(options["user"]))
         rows = [_row(key) for key in keys.iterator()]
         if options["json"]:
             self.stdout.write(json.dumps(rows))

@@ -46,6 +46,14 @@ def positive_int(value: str) -> int:
     return number
 
 
+def user_named(email: str) -> User:
+    """The user with this e-mail address (any case), or the command's error."""
+    user = user_get_by_email(email=email)
+    if user is None:
+        raise CommandError(f"No user has the e-mail address {email!r}.")
+    return user
+
+
 def aware_datetime(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
@@ -118,17 +126,11 @@ class Command(BaseCommand):
         except CreditsError as error:
             raise CommandError(error.message) from error
 
-    def _user(self, email: str) -> User:
-        user = user_get_by_email(email=email)
-        if user is None:
-            raise CommandError(f"No user has the e-mail address {email!r}.")
-        return user
-
     def _key(self, options: dict[str, Any]) -> str:
         return str(options["idempotency_key"] or f"command:{uuid.uuid4()}")
 
     def _grant(self, options: dict[str, Any]) -> None:
-        user = self._user(options["user"])
+        user = user_named(options["user"])
         entry = services.credits_grant(
             user=user,
             amount=options["amount"],
@@ -145,7 +147,7 @@ class Command(BaseCommand):
         )
 
     def _consume(self, options: dict[str, Any]) -> None:
-        user = self._user(options["user"])
+        user = user_named(options["user"])
         entry = services.credits_consume(
             user=user,
             amount=options["amount"],
@@ -171,7 +173,7 @@ class Command(BaseCommand):
         )
 
     def _balance(self, options: dict[str, Any]) -> None:
-        balance = credit_balance_get(user=self._user(options["user"]))
+        balance = credit_balance_get(user=user_named(options["user"]))
         if options["json"]:
             self.stdout.write(json.dumps(balance.as_dict()))
             return
@@ -186,7 +188,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Expired {services.credits_expire()} lots.")
 
     def _ledger(self, options: dict[str, Any]) -> None:
-        user = self._user(options["user"])
+        user = user_named(options["user"])
         write = {"table": self._table, "csv": self._csv, "json": self._json}[options["format"]]
         # Inside a transaction PostgreSQL streams the cursor; outside one Django must declare it
         # WITH HOLD, and the server materializes the whole ledger before the first row.
