@@ -46,6 +46,19 @@ def test_the_ledger_pages_by_keyset_and_filters_by_kind(signed_in, user):
     assert [e.kind for e in grants.context["ledger"].entries] == ["grant"]
 
 
+def test_the_page_links_keep_the_kind_filter(signed_in, user):
+    grant(user, 1000)
+    for index in range(30):
+        consume(user, 1, description=f"call {index}")
+    older = signed_in.get(reverse("credits_overview"), {"kind": "debit"}).context["ledger"].older
+    html = signed_in.get(reverse("credits_overview"), {"kind": "debit"}).content.decode()
+    assert f'href="?kind=debit&amp;before={older}"' in html
+    assert f'hx-get="?kind=debit&amp;before={older}"' in html
+    newer_page = signed_in.get(reverse("credits_overview"), {"kind": "debit", "before": older})
+    newer = newer_page.context["ledger"].newer
+    assert f'href="?kind=debit&amp;after={newer}"' in newer_page.content.decode()
+
+
 def test_htmx_asks_for_the_ledger_fragment_alone(signed_in, user):
     grant(user, 5)
     response = signed_in.get(reverse("credits_overview"), {"kind": "grant"}, **HTMX)
