@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from quickscale.apps.accounts.models import User
 from quickscale.apps.api.forms import ApiKeyCreateForm, UsageCursorForm
 from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.selectors import api_key_get, api_keys_list, usage_page_get
+from quickscale.apps.api.selectors import api_key_get, api_keys_list
 from quickscale.apps.api.services import NewKey, api_key_create, api_key_revoke
+from quickscale.apps.services.selectors import service_runs_page
 from quickscale.exceptions import ApiKeyError
 
 KEYS_TEMPLATE = "pages/api_keys.html"
@@ -25,6 +26,7 @@ REVOKE_TEMPLATE = "pages/api_key_revoke.html"
 REVOKE_FRAGMENT = "fragments/api_key_revoke.html"
 USAGE_TEMPLATE = "pages/api_usage.html"
 USAGE_FRAGMENT = "fragments/api_usage.html"
+USAGE_PAGE_SIZE = 25
 # How long a sent create form is remembered, so that sending it again creates no second key.
 CREATE_NONCE_TIMEOUT = 60 * 60  # seconds
 
@@ -125,10 +127,11 @@ def api_usage(request: HttpRequest) -> HttpResponse:
         cursor = UsageCursorForm({})
         cursor.is_valid()
         status = 400
-    usage = usage_page_get(
+    usage = service_runs_page(
         user=_user(request),
         before=cursor.cleaned_data.get("before"),
         after=cursor.cleaned_data.get("after"),
+        size=USAGE_PAGE_SIZE,
     )
     template = USAGE_FRAGMENT if _htmx(request) else USAGE_TEMPLATE
     return render(request, template, {"usage": usage}, status=status)

@@ -195,7 +195,7 @@ def usage(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before")
     if before is not None and not before.isdigit():
         return api_error(400, "invalid_cursor", "`before` is the `next` value of a previous page.")
-    page, next_before = service_runs_page(
+    page = service_runs_page(
         user=_user(request), before=int(before) if before else None, size=USAGE_PAGE_SIZE
     )
     return JsonResponse(
@@ -210,9 +210,9 @@ def usage(request: HttpRequest) -> HttpResponse:
                     "duration_ms": r.duration_ms,
                     "api_key": r.api_key.prefix if r.api_key else None,
                 }
-                for r in page
+                for r in page.items
             ],
-            "next": next_before,
+            "next": page.older,
         }
     )
 

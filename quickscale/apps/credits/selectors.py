@@ -12,7 +12,7 @@ from django.utils import timezone
 from quickscale.apps.accounts.models import User
 from quickscale.apps.credits.models import CreditLot, EntryKind, LedgerEntry, LotKind
 from quickscale.apps.credits.services import spendable, spendable_lots
-from quickscale.pagination import keyset_page
+from quickscale.pagination import KeysetPage, keyset_page
 
 LEDGER_PAGE_SIZE = 25
 EXPORT_CHUNK_SIZE = 2000
@@ -73,13 +73,6 @@ def ledger_sum(*, user: User) -> int:
     return int(LedgerEntry.objects.filter(user=user).aggregate(total=Sum("amount"))["total"] or 0)
 
 
-@dataclass(frozen=True)
-class LedgerPage:
-    entries: list[LedgerEntry]
-    older: int | None  # pass as `before` for the next page back in time
-    newer: int | None  # pass as `after` for the page nearer now
-
-
 def ledger_page_get(
     *,
     user: User,
@@ -87,7 +80,7 @@ def ledger_page_get(
     before: int | None = None,
     after: int | None = None,
     size: int = LEDGER_PAGE_SIZE,
-) -> LedgerPage:
+) -> KeysetPage[LedgerEntry]:
     """One page of a user's ledger, newest first, by keyset so that page 1,000 costs as much as
     page 1."""
     rows = LedgerEntry.objects.filter(user=user).select_related("actor")
@@ -95,8 +88,7 @@ def ledger_page_get(
         if kind not in EntryKind.values:
             raise ValueError(f"Unknown entry kind: {kind}")
         rows = rows.filter(kind=kind)
-    page = keyset_page(rows, before=before, after=after, size=size)
-    return LedgerPage(entries=page.items, older=page.older, newer=page.newer)
+    return keyset_page(rows, before=before, after=after, size=size)
 
 
 def ledger_entries_iter(*, user: User) -> Iterator[LedgerEntry]:

@@ -4,16 +4,15 @@ from quickscale.apps.accounts.models import User
 from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.models import ServiceConfig, ServiceRun
 from quickscale.apps.services.registry import registry
-from quickscale.pagination import keyset_page
+from quickscale.pagination import KeysetPage, keyset_page
 
 
 def service_runs_page(
-    *, user: User, before: int | None = None, size: int = 50
-) -> tuple[list[ServiceRun], int | None]:
-    """A page of a user's runs, newest first, and the cursor of the next (older) page."""
+    *, user: User, before: int | None = None, after: int | None = None, size: int
+) -> KeysetPage[ServiceRun]:
+    """One page of a user's service runs, newest first, by keyset (as the credit history)."""
     rows = ServiceRun.objects.filter(user=user).select_related("api_key")
-    page = keyset_page(rows, before=before, size=size)
-    return page.items, page.older
+    return keyset_page(rows, before=before, after=after, size=size)
 
 
 def services_enabled() -> list[BaseService]:

@@ -221,7 +221,7 @@ def test_the_usage_page_lists_the_user_s_runs_with_their_key(signed_in, customer
     fund_and_run(customer, service="sentiment")
     fund_and_run(stranger, service="keywords")
     response = signed_in.get(reverse("account_api_usage"))
-    runs = response.context["usage"].runs
+    runs = response.context["usage"].items
     assert [r.service for r in runs] == ["sentiment", "text_statistics"]
     html = response.content.decode()
     assert f"<code>{key.prefix}…</code>" in html
@@ -233,23 +233,23 @@ def test_the_usage_page_lists_the_user_s_runs_with_their_key(signed_in, customer
 def test_usage_pages_by_keyset_both_ways(signed_in, customer):
     runs = fund_and_run(customer, times=30)
     first = signed_in.get(reverse("account_api_usage")).context["usage"]
-    assert len(first.runs) == 25 and first.newer is None and first.older is not None
-    assert first.runs[0].pk == runs[-1].pk
+    assert len(first.items) == 25 and first.newer is None and first.older is not None
+    assert first.items[0].pk == runs[-1].pk
     second = signed_in.get(reverse("account_api_usage"), {"before": first.older})
-    assert [r.pk for r in second.context["usage"].runs] == [r.pk for r in reversed(runs[:5])]
+    assert [r.pk for r in second.context["usage"].items] == [r.pk for r in reversed(runs[:5])]
     assert second.context["usage"].older is None
     back = signed_in.get(
         reverse("account_api_usage"), {"after": second.context["usage"].newer}, **HTMX
     )
     assert back.content.decode().lstrip().startswith('<div id="api-usage"')
-    assert [r.pk for r in back.context["usage"].runs] == [r.pk for r in first.runs]
+    assert [r.pk for r in back.context["usage"].items] == [r.pk for r in first.items]
 
 
 def test_a_cursor_that_is_not_understood_shows_the_newest_page_with_400(signed_in, customer):
     fund_and_run(customer)
     response = signed_in.get(reverse("account_api_usage"), {"before": "yesterday"})
     assert response.status_code == 400
-    assert len(response.context["usage"].runs) == 1
+    assert len(response.context["usage"].items) == 1
 
 
 def test_the_account_menu_links_the_api_pages(signed_in):

@@ -35,15 +35,15 @@ def test_the_ledger_pages_by_keyset_and_filters_by_kind(signed_in, user):
         consume(user, 1, description=f"call {index}")
     first = signed_in.get(reverse("credits_overview"))
     page = first.context["ledger"]
-    assert len(page.entries) == 25 and page.newer is None and page.older is not None
-    assert page.entries[0].description == "call 29"
+    assert len(page.items) == 25 and page.newer is None and page.older is not None
+    assert page.items[0].description == "call 29"
     second = signed_in.get(reverse("credits_overview"), {"before": page.older})
-    assert [e.description for e in second.context["ledger"].entries][-1] == ""  # the grant
-    assert len(second.context["ledger"].entries) == 6
+    assert [e.description for e in second.context["ledger"].items][-1] == ""  # the grant
+    assert len(second.context["ledger"].items) == 6
     back = signed_in.get(reverse("credits_overview"), {"after": second.context["ledger"].newer})
-    assert [e.pk for e in back.context["ledger"].entries] == [e.pk for e in page.entries]
+    assert [e.pk for e in back.context["ledger"].items] == [e.pk for e in page.items]
     grants = signed_in.get(reverse("credits_overview"), {"kind": "grant"})
-    assert [e.kind for e in grants.context["ledger"].entries] == ["grant"]
+    assert [e.kind for e in grants.context["ledger"].items] == ["grant"]
 
 
 def test_the_page_links_keep_the_kind_filter(signed_in, user):
@@ -71,7 +71,7 @@ def test_a_bad_filter_is_answered_400_with_the_unfiltered_page(signed_in, user):
     grant(user, 5)
     response = signed_in.get(reverse("credits_overview"), {"kind": "gold", "before": "abc"})
     assert response.status_code == 400
-    assert len(response.context["ledger"].entries) == 1
+    assert len(response.context["ledger"].items) == 1
 
 
 def test_a_user_sees_only_their_own_ledger(signed_in, user):
