@@ -7,7 +7,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 PROCESS_LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
@@ -92,3 +92,28 @@ def check_sender_address(
             )
         ]
     return []
+
+
+@register()
+def check_service_time_limits(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    from quickscale.apps.services.registry import registry
+
+    errors: list[CheckMessage] = []
+    for service in registry:
+        try:
+            service.time_limit()
+        except ValueError as error:
+            errors.append(
+                Error(
+                    str(error),
+                    hint="Set QUICKSCALE_SERVICE_TIMEOUT (SERVICE_TIMEOUT in .env) or the "
+                    "service's timeout to a number of seconds, such as 30.",
+                    obj=type(service),
+                    id="quickscale.E050",
+                )
+            )
+    return errors

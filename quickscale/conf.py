@@ -16,6 +16,9 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_LIMIT": "120/m",
     # Modules whose services register themselves; a package's submodules are imported too.
     "SERVICE_MODULES": ["quickscale.apps.services.examples"],
+    # Seconds a service run may take, unless the service sets its own `timeout`. A run still
+    # going at its deadline is failed and refunded, and its result, if one comes, is discarded.
+    "SERVICE_TIMEOUT": 30,
 }
 
 

@@ -8,7 +8,7 @@ change needs no change here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import DatabaseError, connections, router
@@ -116,37 +116,64 @@ class LookupWithRelated(Generic[M]):
         return main  # type: ignore[return-value]
 
 
-_UPDATES: dict[tuple[type[Model], tuple[str, ...], str], tuple[str, list[Field[Any, Any]]]] = {}
+_UPDATES: dict[
+    tuple[type[Model], tuple[str, ...], tuple[str, ...], str], tuple[str, list[Field[Any, Any]]]
+] = {}
 
 
-def update_fields(instance: Model, fields: Sequence[str], using: str | None = None) -> None:
-    """`instance.save(update_fields=fields)` as one precompiled UPDATE, without the signals."""
+def _update_sql(
+    model: type[Model], fields: Sequence[str], conditions: Sequence[str], using: str
+) -> tuple[str, list[Field[Any, Any]]]:
+    cache_key = (model, tuple(fields), tuple(conditions), using)
+    compiled = _UPDATES.get(cache_key)
+    if compiled is None:
+        quote = connections[using].ops.quote_name
+        targets: list[Field[Any, Any]] = [
+            model._meta.get_field(name)  # type: ignore[misc]
+            for name in (*fields, *conditions)
+        ]
+        assignments = ", ".join(f"{quote(_column(field))} = %s" for field in targets[: len(fields)])
+        checks = "".join(f" AND {quote(_column(field))} = %s" for field in targets[len(fields) :])
+        sql = (
+            f"UPDATE {quote(model._meta.db_table)} SET {assignments} "  # noqa: S608
+            f"WHERE {quote(_column(model._meta.pk))} = %s{checks}"
+        )
+        compiled = _UPDATES[cache_key] = (sql, targets)
+    return compiled
+
+
+def update_fields(
+    instance: Model,
+    fields: Sequence[str],
+    using: str | None = None,
+    *,
+    only_if: Mapping[str, Any] | None = None,
+) -> bool:
+    """`instance.save(update_fields=fields)` as one precompiled UPDATE, without the signals.
+
+    Without `only_if`, a row that is gone raises. With it, the row is written only while its
+    columns still hold those values (checked by the UPDATE itself, so nothing can change them
+    in between), and the answer says whether it was."""
     model = type(instance)
     using = using or router.db_for_write(model, instance=instance)
     database = connections[using]
-    cache_key = (model, tuple(fields), using)
-    compiled = _UPDATES.get(cache_key)
-    if compiled is None:
-        quote = database.ops.quote_name
-        targets: list[Field[Any, Any]] = [
-            model._meta.get_field(name)  # type: ignore[misc]
-            for name in fields
-        ]
-        assignments = ", ".join(f"{quote(_column(field))} = %s" for field in targets)
-        sql = (
-            f"UPDATE {quote(model._meta.db_table)} SET {assignments} "  # noqa: S608
-            f"WHERE {quote(_column(model._meta.pk))} = %s"
-        )
-        compiled = _UPDATES[cache_key] = (sql, targets)
-    sql, targets = compiled
+    conditions = dict(only_if or {})
+    sql, targets = _update_sql(model, fields, list(conditions), using)
     values = [
-        field.get_db_prep_save(getattr(instance, field.attname), database) for field in targets
+        field.get_db_prep_save(getattr(instance, field.attname), database)
+        for field in targets[: len(fields)]
+    ]
+    expected = [
+        field.get_db_prep_save(conditions[field.name], database) for field in targets[len(fields) :]
     ]
     with database.cursor() as cursor:
-        cursor.execute(sql, [*values, instance.pk])
+        cursor.execute(sql, [*values, instance.pk, *expected])
         updated = cursor.rowcount
-    if updated != 1:
+    if updated == 1:
+        return True
+    if only_if is None:
         raise DatabaseError(f"{model.__name__} {instance.pk} is not in the database to update.")
+    return False
 
 
 def indexes_where_set(prefix: str, *links: str) -> list[Index]:

@@ -57,3 +57,14 @@ def test_deploy_check_warns_about_a_localhost_sender():
 @override_settings(DEFAULT_FROM_EMAIL="Acme <hello@acme.example>")
 def test_deploy_check_is_quiet_with_a_real_sender():
     assert "quickscale.W004" not in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(QUICKSCALE_SERVICE_TIMEOUT=0)
+def test_check_refuses_a_service_time_limit_that_is_not_a_positive_number():
+    errors = [m for m in run_checks() if m.id == "quickscale.E050"]
+    assert errors and all("number of seconds above 0" in m.msg for m in errors)
+
+
+@override_settings(QUICKSCALE_SERVICE_TIMEOUT=12.5)
+def test_check_is_quiet_with_a_positive_time_limit():
+    assert "quickscale.E050" not in ids(run_checks())

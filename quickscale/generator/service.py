@@ -49,6 +49,9 @@ class $class_name(BaseService):
     description = "Counts the words of a text."
     # Credits charged before run(); override cost_for(data) to price by the input.
     cost = 1
+    # Seconds a run may take; a later result is discarded and the credits refunded.
+    # None: QUICKSCALE_SERVICE_TIMEOUT (SERVICE_TIMEOUT in .env, 30 by default).
+    timeout = None
     # The JSON object a call sends: string, integer, number and boolean properties.
     input_schema = {
         "type": "object",

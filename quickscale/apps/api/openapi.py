@@ -36,6 +36,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "request_in_progress": (409, "A request with this Idempotency-Key is still running."),
     "rate_limited": (429, "Too many requests; retry after `retry_after` seconds."),
     "service_failed": (502, "The service failed; its cost was refunded. `run` names the run."),
+    "deadline_exceeded": (
+        504,
+        "The service did not finish within its time limit; its cost was refunded and no result "
+        "is kept. `run` names the run.",
+    ),
 }
 
 
@@ -197,6 +202,9 @@ def _run_path(service: BaseService) -> dict[str, Any]:
                     "The Idempotency-Key was used for another request, or is still running"
                 ),
                 "502": _error("The service failed; its cost was refunded"),
+                "504": _error(
+                    "The service did not finish within its time limit; its cost was refunded"
+                ),
                 **COMMON,
             },
         }

@@ -175,7 +175,16 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
     except RunInProgressError as error:
         return api_error(409, "request_in_progress", error.message)
     run = outcome.run
-    if run.status == RunStatus.FAILED:
+    if run.timed_out:
+        response = api_error(
+            504,
+            "deadline_exceeded",
+            f"The service did not finish within its time limit; its {run.cost} credits were "
+            "refunded and no result is kept. Retry, with a smaller input if it is large.",
+            run=run.pk,
+            balance=outcome.balance,
+        )
+    elif run.status == RunStatus.FAILED:
         response = api_error(
             502,
             "service_failed",

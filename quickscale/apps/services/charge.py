@@ -42,12 +42,12 @@ logger = logging.getLogger(__name__)
 # Bump the version whenever the function's arguments, results or rules change: code and
 # database then never disagree about it, even between a deploy and its `migrate`.
 FUNCTION_FAMILY = "quickscale_service_charge"
-FUNCTION_NAME = f"{FUNCTION_FAMILY}_v1"
+FUNCTION_NAME = f"{FUNCTION_FAMILY}_v2"
 FUNCTION_SIGNATURE = (
     f"{FUNCTION_NAME}(bigint, bigint, text, bigint, integer, text, text, text, text, jsonb, "
-    "timestamptz)"
+    "timestamptz, timestamptz)"
 )
-CALL_SQL = f"SELECT * FROM {FUNCTION_NAME}(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)"  # noqa: S608
+CALL_SQL = f"SELECT * FROM {FUNCTION_NAME}(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)"  # noqa: S608
 MISSING_FUNCTION_RECHECK = 30.0  # seconds between looks for a function `migrate` has not made
 
 _function_seen: dict[str, bool] = {}
@@ -69,6 +69,7 @@ class ChargeRequest:
     input_size: int
     request_hash: str
     reference: str
+    deadline: datetime
     api_key: ApiKey | None = None
     idempotency_key: str | None = None
 
@@ -185,6 +186,7 @@ def _new_run(request: ChargeRequest, now: datetime, debit_id: int | None) -> Ser
         request_hash=request.request_hash,
         debit_id=debit_id,
         created_at=now,
+        deadline=request.deadline,
     )
 
 
@@ -207,6 +209,7 @@ def _charge_postgresql(request: ChargeRequest, now: datetime, using: str) -> Cha
                 request.entry_hash,
                 json.dumps(request.metadata),
                 now,
+                request.deadline,
             ],
         )
         outcome, run_id, entry_id, balance = cursor.fetchone()
@@ -238,7 +241,7 @@ def _function_sql() -> str:
 CREATE FUNCTION {FUNCTION_NAME}(
     p_user bigint, p_api_key bigint, p_service text, p_cost bigint, p_input_size integer,
     p_idempotency_key text, p_request_hash text, p_entry_key text, p_entry_hash text,
-    p_metadata jsonb, p_now timestamptz,
+    p_metadata jsonb, p_now timestamptz, p_deadline timestamptz,
     OUT outcome text, OUT run_id bigint, OUT entry_id bigint, OUT balance bigint
 ) LANGUAGE plpgsql VOLATILE AS $body$
 DECLARE
@@ -308,10 +311,10 @@ BEGIN
     balance := balance - p_cost;
     INSERT INTO {table(ServiceRun)} (
         user_id, api_key_id, service, status, cost, input_size, duration_ms, debit_id,
-        refund_id, idempotency_key, request_hash, result, error, created_at
+        refund_id, idempotency_key, request_hash, result, error, created_at, deadline
     ) VALUES (
         p_user, p_api_key, p_service, '{RunStatus.RUNNING.value}', p_cost, p_input_size, NULL,
-        entry_id, NULL, p_idempotency_key, p_request_hash, NULL, '', p_now
+        entry_id, NULL, p_idempotency_key, p_request_hash, NULL, '', p_now, p_deadline
     ) RETURNING id INTO run_id;
     outcome := 'charged';
 END

@@ -9,20 +9,27 @@ from typing import Any
 from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.registry import register
 
+# Every pattern here matches in time linear in the text: no quantified group that can fail
+# after consuming a run of characters and be retried from each position inside that run.
 WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ']+")
-SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
-MAX_TEXT = 100_000  # characters
+# The last mark of a run of . ! ? that ends a sentence: "Wait... what?!" counts two.
+SENTENCE_END = re.compile(r"[.!?](?=\s|\Z)")
+MAX_TEXT = 100_000  # characters: a long document
+MAX_SHORT_TEXT = 5_000  # characters: a review, a message, a comment
 
 
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-TEXT_INPUT = {
-    "type": "object",
-    "properties": {"text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}},
-    "required": ["text"],
-}
+def text_input(max_length: int) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": max_length}},
+        "required": ["text"],
+    }
+
+
 STOPWORDS = _wordset(
     """
     a about above after again against all am an and any are as at be because been before
@@ -61,7 +68,7 @@ class TextStatistics(BaseService):
     name = "text_statistics"
     description = "Counts characters, words and sentences, and the average word length."
     cost = 1
-    input_schema = TEXT_INPUT
+    input_schema = text_input(MAX_TEXT)
 
     def run(self, data: dict[str, Any]) -> dict[str, Any]:
         text = data["text"]
@@ -106,9 +113,12 @@ class Keywords(BaseService):
 @register
 class Sentiment(BaseService):
     name = "sentiment"
-    description = "Positive, negative or neutral, from a word list shipped with QuickScale."
+    description = (
+        "Positive, negative or neutral, from a word list shipped with QuickScale. "
+        "For short texts: reviews, messages, comments."
+    )
     cost = 1
-    input_schema = TEXT_INPUT
+    input_schema = text_input(MAX_SHORT_TEXT)
 
     def run(self, data: dict[str, Any]) -> dict[str, Any]:
         found = words(data["text"])

@@ -28,9 +28,18 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Failed (refunded)"
 
 
+class RunError:
+    """`ServiceRun.error` of runs that ran out of time: their callers got no result."""
+
+    DEADLINE_EXCEEDED = "DeadlineExceeded"  # finished after its deadline: result discarded
+    ABANDONED = "Abandoned"  # still running at its deadline: failed by `recover`
+    TIMED_OUT = frozenset({DEADLINE_EXCEEDED, ABANDONED})
+
+
 class ServiceRun(models.Model):
     """One call of a service. Written on every paid call: the user's runs are read through the
-    (user, id) index, and links that may be empty are indexed only where they are set."""
+    (user, id) index, links that may be empty are indexed only where they are set, and running
+    runs by their deadline (what `recover` looks for)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -72,6 +81,11 @@ class ServiceRun(models.Model):
     result = models.JSONField(null=True, blank=True)
     error = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A run still running after this is failed and refunded; no result is kept.",
+    )
 
     class Meta:
         ordering = ("-id",)
@@ -85,7 +99,16 @@ class ServiceRun(models.Model):
         indexes = [
             models.Index(fields=["user", "-id"], name="qs_services_runs_by_user"),
             *indexes_where_set("qs_services_run", "api_key", "debit", "refund"),
+            models.Index(
+                fields=["deadline"],
+                condition=Q(status=RunStatus.RUNNING),
+                name="qs_services_running_deadline",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.service} #{self.pk} ({self.status})"
+
+    @property
+    def timed_out(self) -> bool:
+        return self.status == RunStatus.FAILED and self.error in RunError.TIMED_OUT

@@ -10,15 +10,17 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, router, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
 from quickscale.apps.api.models import ApiKey
 from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.credits.services import credits_refund
+from quickscale.apps.services.base import RUN_DEADLINE
 from quickscale.apps.services.charge import ChargeRequest, charge, savepoint_if_in_transaction
-from quickscale.apps.services.models import RunStatus, ServiceRun
+from quickscale.apps.services.models import RunError, RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
 from quickscale.db import update_fields
 from quickscale.exceptions import (
@@ -56,7 +58,8 @@ def service_run(
     """Run a service for `user`.
 
     The cost is debited (through the credit ledger, see `charge`) before `run()`; a run that
-    raises is refunded. With an idempotency key, a retry returns the first run and charges
+    raises, or that is not done by its deadline (the service's `time_limit()`), is refunded and
+    its result discarded. With an idempotency key, a retry returns the first run and charges
     nothing more.
     """
     service = registry.get(name)
@@ -68,6 +71,8 @@ def service_run(
         raise InvalidServiceInputError(
             "The input does not fit the service's schema.", fields=errors
         )
+    limit = service.time_limit()
+    now, started = timezone.now(), time.monotonic()
     charged = charge(
         ChargeRequest(
             user=user,
@@ -76,73 +81,109 @@ def service_run(
             input_size=len(json.dumps(data)),
             request_hash=_request_hash(name, data),
             reference=uuid.uuid4().hex,
+            deadline=now + timedelta(seconds=limit),
             api_key=api_key,
             idempotency_key=idempotency_key or None,
-        )
+        ),
+        now=now,
     )
     run = charged.run
     if charged.replayed:
         return RunOutcome(run, True, credit_balance_get(user=user).total)
-    started = time.monotonic()
+    deadline = started + limit
+    error: str | None = None
+    token = RUN_DEADLINE.set(deadline)
     try:
-        run.result = service.run(data)
-        run.status = RunStatus.SUCCEEDED
-    except Exception as error:
+        result = service.run(data)
+    except Exception as raised:
         logger.exception("Service %s failed on run %s", name, run.pk)
-        _fail(run, name, type(error).__name__)
+        error = type(raised).__name__
+    finally:
+        RUN_DEADLINE.reset(token)
     run.duration_ms = int((time.monotonic() - started) * 1000)
-    using = run._state.db or "default"
-    try:
-        with savepoint_if_in_transaction(using):
-            update_fields(run, OUTCOME_FIELDS)
-    except (DatabaseError, TypeError, ValueError) as error:
-        # A result the database cannot store (not JSON, or a NUL character PostgreSQL refuses):
-        # the customer gets nothing usable, so the run failed and its credits go back.
-        if run.status == RunStatus.FAILED:
-            raise
-        logger.exception("Service %s returned a result run %s cannot store", name, run.pk)
-        run.result = None
-        _fail(run, name, type(error).__name__)
-        update_fields(run, OUTCOME_FIELDS)
-    if charged.balance is None or run.status == RunStatus.FAILED:
-        return RunOutcome(run, False, credit_balance_get(user=user).total)
-    return RunOutcome(run, False, charged.balance)
-
-
-def _fail(run: ServiceRun, name: str, error: str) -> None:
-    run.status = RunStatus.FAILED
-    run.error = error
-    debit = run.debit
-    if debit is not None:
-        run.refund = credits_refund(
-            entry=debit,
-            idempotency_key=f"service-refund:{run.pk}",
-            description=f"{name} failed",
+    if error is None and time.monotonic() > deadline:
+        logger.warning(
+            "Service %s finished run %s after its %s s deadline: result discarded, refunded",
+            name,
+            run.pk,
+            limit,
         )
+        error = RunError.DEADLINE_EXCEEDED
+    if error is None:
+        run.result, run.status = result, RunStatus.SUCCEEDED
+        try:
+            with savepoint_if_in_transaction(run._state.db or "default"):
+                recorded = update_fields(run, OUTCOME_FIELDS, only_if=STILL_RUNNING)
+        except (DatabaseError, TypeError, ValueError) as unstorable:
+            # A result the database cannot store (not JSON, or a NUL character PostgreSQL
+            # refuses): the customer gets nothing usable, so the run failed.
+            logger.exception("Service %s returned a result run %s cannot store", name, run.pk)
+            error = type(unstorable).__name__
+        else:
+            if recorded:
+                balance = charged.balance
+                if balance is None:
+                    balance = credit_balance_get(user=user).total
+                return RunOutcome(run, False, balance)
+            # `recover` failed and refunded this run while it ran: its result is not the
+            # customer's, whatever it was.
+            logger.warning("Service %s run %s was recovered while it ran", name, run.pk)
+    closed, _ = _run_fail(run, error=error or RunError.ABANDONED, skip_locked=False)
+    assert closed is not None
+    return RunOutcome(closed, False, credit_balance_get(user=user).total)
 
 
-ABANDONED = "Abandoned"
+STILL_RUNNING = {"status": RunStatus.RUNNING}
 
 
-def service_runs_recover(*, older_than: timedelta, now: datetime | None = None) -> int:
-    """Fail and refund runs still marked running after `older_than`: their server stopped (a
-    worker killed at its timeout, a crash) between the debit and recording the outcome. Returns
-    how many. Safe to run repeatedly and concurrently: the refund's idempotency key is the one
-    the run itself would have used, so a run refunded before its server stopped is not refunded
-    twice, and a run another sweeper is closing is skipped."""
-    cutoff = (now or timezone.now()) - older_than
-    recovered = 0
-    stale = ServiceRun.objects.filter(status=RunStatus.RUNNING, created_at__lt=cutoff)
-    for run_id in stale.order_by("id").values_list("id", flat=True).iterator():
-        with transaction.atomic():
-            run = (
-                ServiceRun.objects.select_for_update(skip_locked=True)
-                .filter(pk=run_id, status=RunStatus.RUNNING)
-                .first()
+def _run_fail(run: ServiceRun, *, error: str, skip_locked: bool) -> tuple[ServiceRun | None, bool]:
+    """Mark `run` failed and refund its debit, in one transaction under the run's row lock,
+    unless it is no longer running (then the run as it is). Every closer of a run (the call
+    itself, `recover`) takes the run's lock before the account's, so they never deadlock, and
+    refunds with the same key, so a run is refunded once. Returns the run (None when skipped
+    because another closer holds it) and whether this call closed it."""
+    using = run._state.db or router.db_for_write(ServiceRun, instance=run)
+    with transaction.atomic(using=using):
+        locked = (
+            ServiceRun.objects.using(using)
+            .select_for_update(skip_locked=skip_locked, of=("self",))
+            .select_related("debit")
+            .filter(pk=run.pk)
+            .first()
+        )
+        if locked is None:
+            return None, False
+        if locked.status != RunStatus.RUNNING:
+            return locked, False
+        locked.status, locked.error, locked.result = RunStatus.FAILED, error, None
+        if run.duration_ms is not None:
+            locked.duration_ms = run.duration_ms
+        if locked.debit is not None:
+            locked.refund = credits_refund(
+                entry=locked.debit,
+                idempotency_key=f"service-refund:{locked.pk}",
+                description=f"{locked.service} failed",
             )
-            if run is None:
-                continue
-            _fail(run, run.service, ABANDONED)
-            update_fields(run, ["status", "error", "refund"])
-        recovered += 1
+        update_fields(locked, OUTCOME_FIELDS)
+    return locked, True
+
+
+# Runs charged by a server that predates deadlines carry none: they had this long.
+UNDATED_RUN_LIMIT = timedelta(minutes=10)
+
+
+def service_runs_recover(*, now: datetime | None = None) -> int:
+    """Fail and refund runs still running after their deadline: their server stopped (a worker
+    killed, a crash) between the debit and recording the outcome, or is still at work on a
+    result that will be discarded. Returns how many. Safe to run repeatedly and concurrently,
+    and beside the runs themselves: a run's own outcome is written only while it is running,
+    and every closer refunds with the run's one refund key."""
+    now = now or timezone.now()
+    stale = ServiceRun.objects.filter(status=RunStatus.RUNNING).filter(
+        Q(deadline__lt=now) | Q(deadline__isnull=True, created_at__lt=now - UNDATED_RUN_LIMIT)
+    )
+    recovered = 0
+    for run in stale.order_by("id").only("id").iterator():
+        _, closed = _run_fail(run, error=RunError.ABANDONED, skip_locked=True)
+        recovered += closed
     return recovered

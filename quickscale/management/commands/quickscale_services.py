@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quickscale.apps.services.services import service_runs_recover
-
-DEFAULT_MINUTES = 10
-
-
-def _minutes(text: str) -> int:
-    try:
-        minutes = int(text)
-    except ValueError:
-        minutes = 0
-    if minutes < 1:
-        raise CommandError(f"--older-than is a whole number of minutes, 1 or more, not {text!r}.")
-    return minutes
 
 
 class Command(BaseCommand):
@@ -29,22 +16,24 @@ class Command(BaseCommand):
         commands = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
         recover = commands.add_parser(
             "recover",
-            help="fail and refund runs left running by a server that stopped mid-run",
-        )
-        recover.add_argument(
-            "--older-than",
-            default=str(DEFAULT_MINUTES),
-            metavar="MINUTES",
             help=(
-                f"only runs started this long ago (default {DEFAULT_MINUTES}); keep it longer "
-                "than the server's request timeout (GUNICORN_TIMEOUT)"
+                "fail and refund runs still running after their deadline (a server that "
+                "stopped mid-run); safe to run at any time, as often as you like"
             ),
         )
+        # Runs carry their own deadline now; an age given on an old schedule must not be
+        # silently ignored.
+        recover.add_argument("--older-than", metavar="MINUTES", help="no longer used")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        minutes = _minutes(options["older_than"])
-        recovered = service_runs_recover(older_than=timedelta(minutes=minutes))
+        if options.get("older_than") is not None:
+            raise CommandError(
+                "--older-than is no longer used: each run has a deadline (its service's "
+                "timeout, QUICKSCALE_SERVICE_TIMEOUT by default) and recover takes the runs "
+                "past it. Run `manage.py quickscale_services recover` without it."
+            )
+        recovered = service_runs_recover()
         self.stdout.write(
-            f"Recovered {recovered} run{'s' if recovered != 1 else ''} left running for more "
-            f"than {minutes} minute{'s' if minutes != 1 else ''}: marked failed, credits refunded."
+            f"Recovered {recovered} run{'s' if recovered != 1 else ''} still running after "
+            "the deadline: marked failed, credits refunded."
         )

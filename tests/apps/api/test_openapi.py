@@ -6,6 +6,7 @@ documented (status, content type, body schema); none may be a 500.
 """
 
 import json
+import time
 
 import pytest
 import schemathesis
@@ -143,6 +144,17 @@ class Exploding(BaseService):
         raise RuntimeError("model unavailable")
 
 
+class Sleepy(BaseService):
+    name = "sleepy_for_docs"
+    description = "Takes longer than its time limit."
+    cost = 1
+    input_schema = {"type": "object", "properties": {}}
+
+    def run(self, data):
+        time.sleep(0.05)
+        return {}
+
+
 def post(client, path=RUN, data=TEXT, **headers):
     body = data if isinstance(data, str) else json.dumps(data)
     return client.post(path, body, content_type="application/json", **headers)
@@ -203,6 +215,15 @@ def _failed(c):
         registry._services.pop(Exploding.name)
 
 
+def _deadline(c):
+    c.settings.QUICKSCALE_SERVICE_TIMEOUT = 0.01
+    registry.register(Sleepy)
+    try:
+        return post(c.api, f"/api/v1/services/{Sleepy.name}/run", {})
+    finally:
+        registry._services.pop(Sleepy.name)
+
+
 SCENARIOS = {
     "invalid_json": (RUN, lambda c: post(c.api, data="{nope")),
     "invalid_input": (RUN, lambda c: post(c.api, data={"text": 5})),
@@ -223,6 +244,7 @@ SCENARIOS = {
     "request_in_progress": (RUN, _in_progress),
     "rate_limited": (BALANCE, _rate_limited),
     "service_failed": (RUN, _failed),
+    "deadline_exceeded": (RUN, _deadline),
 }
 
 

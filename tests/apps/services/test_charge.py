@@ -3,6 +3,7 @@ SQLite: the ORM path), and on PostgreSQL the two paths side by side on random ac
 
 import itertools
 import uuid
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -46,6 +47,7 @@ def request_for(user, cost=1, *, key=None, request_hash="h1", service="text_stat
         input_size=10,
         request_hash=request_hash,
         reference=uuid.uuid4().hex,
+        deadline=NOW + timedelta(seconds=30),
         idempotency_key=key,
     )
 
@@ -69,6 +71,7 @@ def test_a_charge_draws_in_spending_order_and_records_the_run():
     run = ServiceRun.objects.get()
     assert charged.run.pk == run.pk and not charged.replayed
     assert run.status == RunStatus.RUNNING and run.cost == 6 and run.input_size == 10
+    assert run.created_at == NOW and run.deadline == NOW + timedelta(seconds=30)
     assert run.debit.amount == -6 and run.debit.description == "text_statistics"
     assert drawn(run.debit_id) == [
         (subscription_soon.pk, 2),

@@ -1,3 +1,7 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quickscale.apps.services.examples import SENTENCE_END
 from quickscale.apps.services.registry import registry
 
 
@@ -23,3 +27,18 @@ def test_sentiment_from_the_word_list():
     assert service.run({"text": "I love it, great and fast"})["label"] == "positive"
     assert service.run({"text": "Slow, buggy and broken"})["label"] == "negative"
     assert service.run({"text": "It is a table"})["label"] == "neutral"
+
+
+OLD_SENTENCE_END = __import__("re").compile(r"[.!?]+(?:\s|$)")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=".!?ab \n\t'", max_size=40))
+def test_sentences_are_counted_as_the_quadratic_pattern_counted_them(text):
+    # The linear pattern replaced one that was quadratic on runs of marks; it counts the same.
+    assert len(SENTENCE_END.findall(text)) == len(OLD_SENTENCE_END.findall(text))
+
+
+def test_a_long_run_of_marks_is_one_sentence_end():
+    result = registry.get("text_statistics").run({"text": "Wait" + "." * 99_995 + " a"})
+    assert result["sentences"] == 1 and result["words"] == 2
