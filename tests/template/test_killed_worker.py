@@ -24,7 +24,7 @@ from tests.template.conftest import manage
 pytestmark = pytest.mark.slow
 
 PACKAGE = "killed_worker"
-TIMEOUT = 4  # seconds: the service's deadline
+TIMEOUT = 10  # seconds: the deadline, long enough for the checks made before it under load
 SERVICE = f"""
 import time
 
