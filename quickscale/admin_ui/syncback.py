@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
@@ -20,7 +23,8 @@ from quickscale.generator.templates import TEMPLATE_DIR
 from quickscale.syncback.apply import plan_apply
 from quickscale.syncback.plan import Plan, plan_build
 from quickscale.syncback.validate import plan_validate
-from quickscale.syncback.versions import checkout_find
+
+View = Callable[..., HttpResponse]
 
 DIFF_CONTEXT_LINES = 3
 TEMPLATES = "quickscale/admin_ui/"
@@ -32,12 +36,26 @@ def template_dir() -> Path:
 
 
 def panel_available() -> bool:
-    return bool(settings.DEBUG) or checkout_find(template_dir()) is not None
+    # Like every visual tool: development only. A checkout on a production server (which the
+    # generated requirements.txt allows) must not turn the admin into a template writer.
+    return bool(settings.DEBUG)
+
+
+def development_only(view: View) -> View:
+    """404 with DEBUG off, before the admin's log-in redirect says that the page exists."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not panel_available():
+            raise Http404("Sync-back is available in development only (DEBUG on).")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _guard(request: HttpRequest) -> None:
     if not panel_available():
-        raise Http404("Sync-back is available in development only.")
+        raise Http404("Sync-back is available in development only (DEBUG on).")
     if not request.user.is_superuser:
         raise PermissionDenied
 
