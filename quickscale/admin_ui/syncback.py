@@ -17,22 +17,17 @@ from django.template import engines
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from quickscale.conf import app_settings
 from quickscale.exceptions import QuickscaleError
-from quickscale.generator.templates import TEMPLATE_DIR
-from quickscale.syncback.apply import plan_apply
-from quickscale.syncback.plan import Plan, plan_build
-from quickscale.syncback.validate import plan_validate
+from quickscale.syncback.run import Options, RunResult, syncback_run
 
 View = Callable[..., HttpResponse]
 
 DIFF_CONTEXT_LINES = 3
 TEMPLATES = "quickscale/admin_ui/"
-
-
-def template_dir() -> Path:
-    configured = app_settings.TEMPLATE_DIR
-    return Path(configured) if configured else TEMPLATE_DIR
+# The panel's one translation of the engine's errors: the request cannot be carried out in
+# the project's or the template's present state (no manifest, an installed package, files with
+# uncommitted changes, a failed write).
+ERROR_STATUS = 409
 
 
 def panel_available() -> bool:
@@ -60,16 +55,19 @@ def _guard(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _plan(request: HttpRequest) -> Plan:
+def _run(request: HttpRequest, *, mode: str = "preview") -> RunResult:
     source = request.POST if request.method == "POST" else request.GET
-    plan = plan_build(
-        project_dir=Path(settings.BASE_DIR),  # type: ignore[misc]
-        template_dir=template_dir(),
-        include_new=source.get("include_new") == "on",
-        include_deleted=source.get("include_deleted") == "on",
+    return syncback_run(
+        Options(
+            project_dir=Path(settings.BASE_DIR),  # type: ignore[misc]
+            mode=mode,
+            include_new=source.get("include_new") == "on",
+            include_deleted=source.get("include_deleted") == "on",
+            selected=request.POST.getlist("file") if mode == "apply" else None,
+            force=request.POST.get("force") == "on",
+        ),
+        engine=lambda plan: engines["django"].engine,  # type: ignore[attr-defined]
     )
-    plan_validate(plan, engine=engines["django"].engine)  # type: ignore[attr-defined]
-    return plan
 
 
 def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, object]:
@@ -83,17 +81,26 @@ def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, obj
     }
 
 
+def _refused(request: HttpRequest, error: QuickscaleError) -> HttpResponse:
+    return TemplateResponse(
+        request,
+        TEMPLATES + "error.html",
+        _context(request, "Sync-back", error=error),
+        status=ERROR_STATUS,
+    )
+
+
 @require_GET
 def review(request: HttpRequest) -> HttpResponse:
     _guard(request)
     try:
-        plan = _plan(request)
+        result = _run(request)
     except QuickscaleError as error:
-        return TemplateResponse(
-            request, TEMPLATES + "error.html", _context(request, "Sync-back", error=error)
-        )
+        return _refused(request, error)
     return TemplateResponse(
-        request, TEMPLATES + "review.html", _context(request, "Sync-back", plan=plan)
+        request,
+        TEMPLATES + "review.html",
+        _context(request, "Sync-back", result=result, plan=result.plan),
     )
 
 
@@ -101,7 +108,12 @@ def review(request: HttpRequest) -> HttpResponse:
 def diff(request: HttpRequest) -> HttpResponse:
     _guard(request)
     wanted = request.GET.get("file", "")
-    file = next((f for f in _plan(request).files if f.path == wanted), None)
+    try:
+        plan = _run(request).plan
+    except QuickscaleError as error:
+        return _refused(request, error)
+    assert plan is not None
+    file = next((f for f in plan.files if f.path == wanted), None)
     if file is None:
         raise Http404("No such changed file.")
     table = ""
@@ -122,7 +134,11 @@ def diff(request: HttpRequest) -> HttpResponse:
 @require_POST
 def confirm(request: HttpRequest) -> HttpResponse:
     _guard(request)
-    plan = _plan(request)
+    try:
+        plan = _run(request).plan
+    except QuickscaleError as error:
+        return _refused(request, error)
+    assert plan is not None
     selected = set(request.POST.getlist("file"))
     files = [f for f in plan.actionable if f.path in selected]
     if not files:
@@ -137,19 +153,14 @@ def confirm(request: HttpRequest) -> HttpResponse:
 @require_POST
 def apply(request: HttpRequest) -> HttpResponse:
     _guard(request)
-    plan = _plan(request)
-    selected = request.POST.getlist("file")
     try:
-        result = plan_apply(plan, selected=selected, force=request.POST.get("force") == "on")
+        result = _run(request, mode="apply")
     except QuickscaleError as error:
-        return TemplateResponse(
-            request,
-            TEMPLATES + "error.html",
-            _context(request, "Sync-back", error=error),
-            status=409,
-        )
+        return _refused(request, error)
     return TemplateResponse(
         request,
         TEMPLATES + "result.html",
-        _context(request, "Sync-back applied", plan=plan, written=result.written),
+        _context(
+            request, "Sync-back applied", result=result, plan=result.plan, written=result.written
+        ),
     )

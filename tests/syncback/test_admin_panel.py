@@ -123,7 +123,9 @@ def test_with_debug_off_every_panel_url_is_404_even_from_a_checkout(changed, tem
     assert project_files(template) == before
 
 
-def test_the_admin_index_links_to_the_panel_in_development_only(changed, template, superuser_client):
+def test_the_admin_index_links_to_the_panel_in_development_only(
+    changed, template, superuser_client
+):
     link = f'href="{reverse("quickscale_admin_ui:sync_back")}"'
     with override_settings(BASE_DIR=changed, QUICKSCALE_TEMPLATE_DIR=str(template), DEBUG=True):
         assert link in superuser_client.get(reverse("admin:index")).content.decode()
