@@ -33,8 +33,8 @@ def production_env(**extra):
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "PYTEST_", "QUICKSCALE_TEST"))
     }
-    env.pop("DATABASE_URL", None)  # the project's own SQLite file
     env.update(
+        DATABASE_URL="",  # the project's own SQLite file
         DEBUG="False",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS=HOST,
