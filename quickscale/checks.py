@@ -94,6 +94,55 @@ def check_sender_address(
     return []
 
 
+CSP_MIDDLEWARE = "csp.middleware.CSPMiddleware"
+UNSAFE_SCRIPT_SOURCES = ("'unsafe-inline'", "'unsafe-eval'", "*")
+
+
+@register(Tags.security, deploy=True)
+def check_content_security_policy(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+    report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+    if CSP_MIDDLEWARE not in settings.MIDDLEWARE or not (policy or report_only):
+        return [
+            Warning(
+                "No Content-Security-Policy is sent: an injected <script> would run.",
+                hint=f"Keep {CSP_MIDDLEWARE} in MIDDLEWARE and CONTENT_SECURITY_POLICY as "
+                "settings.py has them (docs/project.md, Content-Security-Policy).",
+                id="quickscale.W030",
+            )
+        ]
+    messages: list[CheckMessage] = []
+    if not policy:
+        messages.append(
+            Warning(
+                "The Content-Security-Policy is report-only (CSP_REPORT_ONLY): violations are "
+                "reported, not blocked.",
+                hint="Unset CSP_REPORT_ONLY once the reports are clean.",
+                id="quickscale.W031",
+            )
+        )
+    sent: dict[str, Any] = policy or report_only or {}
+    directives = sent.get("DIRECTIVES", {})
+    scripts = directives.get("script-src") or directives.get("default-src") or []
+    allowed = [source for source in UNSAFE_SCRIPT_SOURCES if source in scripts]
+    if allowed:
+        messages.append(
+            Warning(
+                f"The Content-Security-Policy's script-src allows {', '.join(allowed)}: an "
+                "injected script would run.",
+                hint="Move inline scripts to static files, or give them "
+                'nonce="{{ request.csp_nonce }}"; the shipped pages need neither eval nor '
+                "inline script.",
+                id="quickscale.W032",
+            )
+        )
+    return messages
+
+
 @register()
 def check_service_time_limits(
     app_configs: Sequence[AppConfig] | None = None,

@@ -40,9 +40,15 @@ def _init(args: argparse.Namespace, console: Console) -> int:
 
 
 def _sync_back(args: argparse.Namespace, console: Console) -> int:
+    from quickscale.syncback.location import project_settings_load
     from quickscale.syncback.run import syncback_run
+    from quickscale.syncback.terminal import syncback_report
 
-    return syncback_run(syncback_options(args, Path(args.project_dir)), console=console)
+    options = syncback_options(args, Path(args.project_dir))
+    # The project's own settings first: they say which template it syncs with, as they do
+    # for the management command and the admin panel.
+    project_settings_load(options.project_dir)
+    return syncback_report(syncback_run(options), console, as_json=args.json)
 
 
 def syncback_options(args: argparse.Namespace, project_dir: Path) -> Options:
@@ -54,7 +60,6 @@ def syncback_options(args: argparse.Namespace, project_dir: Path) -> Options:
         include_new=args.include_new,
         include_deleted=args.include_deleted,
         only=args.only or [],
-        as_json=args.json,
         force=args.force,
         commit=args.commit,
     )

@@ -68,3 +68,27 @@ def test_check_refuses_a_service_time_limit_that_is_not_a_positive_number():
 @override_settings(QUICKSCALE_SERVICE_TIMEOUT=12.5)
 def test_check_is_quiet_with_a_positive_time_limit():
     assert "quickscale.E050" not in ids(run_checks())
+
+
+def test_deploy_check_is_quiet_with_the_generated_policy():
+    assert not {"quickscale.W030", "quickscale.W031", "quickscale.W032"} & ids(
+        run_checks(include_deployment_checks=True)
+    )
+
+
+def test_deploy_check_warns_when_no_policy_is_sent(settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "csp.middleware.CSPMiddleware"]
+    assert "quickscale.W030" in ids(run_checks(include_deployment_checks=True))
+
+
+def test_deploy_check_warns_when_the_policy_only_reports(settings):
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = settings.CONTENT_SECURITY_POLICY
+    settings.CONTENT_SECURITY_POLICY = None
+    assert "quickscale.W031" in ids(run_checks(include_deployment_checks=True))
+
+
+def test_deploy_check_warns_when_scripts_may_be_inline_or_evaluated(settings):
+    policy = {"DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]}}
+    policy["DIRECTIVES"]["script-src"] = ["'self'", "'unsafe-eval'"]
+    settings.CONTENT_SECURITY_POLICY = policy
+    assert "quickscale.W032" in ids(run_checks(include_deployment_checks=True))

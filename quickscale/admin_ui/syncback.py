@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
@@ -14,44 +17,57 @@ from django.template import engines
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from quickscale.conf import app_settings
 from quickscale.exceptions import QuickscaleError
-from quickscale.generator.templates import TEMPLATE_DIR
-from quickscale.syncback.apply import plan_apply
-from quickscale.syncback.plan import Plan, plan_build
-from quickscale.syncback.validate import plan_validate
-from quickscale.syncback.versions import checkout_find
+from quickscale.syncback.run import Options, RunResult, syncback_run
+
+View = Callable[..., HttpResponse]
 
 DIFF_CONTEXT_LINES = 3
 TEMPLATES = "quickscale/admin_ui/"
-
-
-def template_dir() -> Path:
-    configured = app_settings.TEMPLATE_DIR
-    return Path(configured) if configured else TEMPLATE_DIR
+# The panel's one translation of the engine's errors: the request cannot be carried out in
+# the project's or the template's present state (no manifest, an installed package, files with
+# uncommitted changes, a failed write).
+ERROR_STATUS = 409
 
 
 def panel_available() -> bool:
-    return bool(settings.DEBUG) or checkout_find(template_dir()) is not None
+    # Like every visual tool: development only. A checkout on a production server (which the
+    # generated requirements.txt allows) must not turn the admin into a template writer.
+    return bool(settings.DEBUG)
+
+
+def development_only(view: View) -> View:
+    """404 with DEBUG off, before the admin's log-in redirect says that the page exists."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not panel_available():
+            raise Http404("Sync-back is available in development only (DEBUG on).")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _guard(request: HttpRequest) -> None:
     if not panel_available():
-        raise Http404("Sync-back is available in development only.")
+        raise Http404("Sync-back is available in development only (DEBUG on).")
     if not request.user.is_superuser:
         raise PermissionDenied
 
 
-def _plan(request: HttpRequest) -> Plan:
+def _run(request: HttpRequest, *, mode: str = "preview") -> RunResult:
     source = request.POST if request.method == "POST" else request.GET
-    plan = plan_build(
-        project_dir=Path(settings.BASE_DIR),  # type: ignore[misc]
-        template_dir=template_dir(),
-        include_new=source.get("include_new") == "on",
-        include_deleted=source.get("include_deleted") == "on",
+    return syncback_run(
+        Options(
+            project_dir=Path(settings.BASE_DIR),  # type: ignore[misc]
+            mode=mode,
+            include_new=source.get("include_new") == "on",
+            include_deleted=source.get("include_deleted") == "on",
+            selected=request.POST.getlist("file") if mode == "apply" else None,
+            force=request.POST.get("force") == "on",
+        ),
+        engine=lambda plan: engines["django"].engine,  # type: ignore[attr-defined]
     )
-    plan_validate(plan, engine=engines["django"].engine)  # type: ignore[attr-defined]
-    return plan
 
 
 def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, object]:
@@ -65,17 +81,26 @@ def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, obj
     }
 
 
+def _refused(request: HttpRequest, error: QuickscaleError) -> HttpResponse:
+    return TemplateResponse(
+        request,
+        TEMPLATES + "error.html",
+        _context(request, "Sync-back", error=error),
+        status=ERROR_STATUS,
+    )
+
+
 @require_GET
 def review(request: HttpRequest) -> HttpResponse:
     _guard(request)
     try:
-        plan = _plan(request)
+        result = _run(request)
     except QuickscaleError as error:
-        return TemplateResponse(
-            request, TEMPLATES + "error.html", _context(request, "Sync-back", error=error)
-        )
+        return _refused(request, error)
     return TemplateResponse(
-        request, TEMPLATES + "review.html", _context(request, "Sync-back", plan=plan)
+        request,
+        TEMPLATES + "review.html",
+        _context(request, "Sync-back", result=result, plan=result.plan),
     )
 
 
@@ -83,7 +108,12 @@ def review(request: HttpRequest) -> HttpResponse:
 def diff(request: HttpRequest) -> HttpResponse:
     _guard(request)
     wanted = request.GET.get("file", "")
-    file = next((f for f in _plan(request).files if f.path == wanted), None)
+    try:
+        plan = _run(request).plan
+    except QuickscaleError as error:
+        return _refused(request, error)
+    assert plan is not None
+    file = next((f for f in plan.files if f.path == wanted), None)
     if file is None:
         raise Http404("No such changed file.")
     table = ""
@@ -104,7 +134,11 @@ def diff(request: HttpRequest) -> HttpResponse:
 @require_POST
 def confirm(request: HttpRequest) -> HttpResponse:
     _guard(request)
-    plan = _plan(request)
+    try:
+        plan = _run(request).plan
+    except QuickscaleError as error:
+        return _refused(request, error)
+    assert plan is not None
     selected = set(request.POST.getlist("file"))
     files = [f for f in plan.actionable if f.path in selected]
     if not files:
@@ -119,19 +153,14 @@ def confirm(request: HttpRequest) -> HttpResponse:
 @require_POST
 def apply(request: HttpRequest) -> HttpResponse:
     _guard(request)
-    plan = _plan(request)
-    selected = request.POST.getlist("file")
     try:
-        result = plan_apply(plan, selected=selected, force=request.POST.get("force") == "on")
+        result = _run(request, mode="apply")
     except QuickscaleError as error:
-        return TemplateResponse(
-            request,
-            TEMPLATES + "error.html",
-            _context(request, "Sync-back", error=error),
-            status=409,
-        )
+        return _refused(request, error)
     return TemplateResponse(
         request,
         TEMPLATES + "result.html",
-        _context(request, "Sync-back applied", plan=plan, written=result.written),
+        _context(
+            request, "Sync-back applied", result=result, plan=result.plan, written=result.written
+        ),
     )

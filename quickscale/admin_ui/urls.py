@@ -9,9 +9,15 @@ from django.urls import path
 from quickscale.admin_ui import syncback
 
 app_name = "quickscale_admin_ui"
+
+
+def _panel(view: syncback.View) -> syncback.View:
+    return syncback.development_only(admin.site.admin_view(view))
+
+
 urlpatterns = [
-    path("sync-back/", admin.site.admin_view(syncback.review), name="sync_back"),
-    path("sync-back/diff/", admin.site.admin_view(syncback.diff), name="sync_back_diff"),
-    path("sync-back/confirm/", admin.site.admin_view(syncback.confirm), name="sync_back_confirm"),
-    path("sync-back/apply/", admin.site.admin_view(syncback.apply), name="sync_back_apply"),
+    path("sync-back/", _panel(syncback.review), name="sync_back"),
+    path("sync-back/diff/", _panel(syncback.diff), name="sync_back_diff"),
+    path("sync-back/confirm/", _panel(syncback.confirm), name="sync_back_confirm"),
+    path("sync-back/apply/", _panel(syncback.apply), name="sync_back_apply"),
 ]

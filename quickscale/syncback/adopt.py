@@ -21,11 +21,9 @@ from quickscale.generator.names import project_name_derive
 from quickscale.generator.startproject import render_context
 from quickscale.generator.templates import CONTEXT_KEYS, TEMPLATE_DIR, template_files
 from quickscale.syncback import reverse
+from quickscale.syncback.location import project_package
 from quickscale.syncback.versions import sha256
 
-SETTINGS_MODULE = re.compile(
-    r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z_][A-Za-z0-9_]*)\.settings["']"""
-)
 SITE_NAME = re.compile(r"""env\.str\("SITE_NAME",\s*default="([^"]*)"\)""")
 
 
@@ -35,14 +33,12 @@ def project_adopt(*, project_dir: Path, template_dir: Path = TEMPLATE_DIR) -> Pa
             f"{project_dir} already has a manifest; adopting would forget its base.",
             hint="Run sync-back without --adopt.",
         )
-    manage = project_dir / "manage.py"
-    match = SETTINGS_MODULE.search(manage.read_text()) if manage.is_file() else None
-    if match is None:
+    package = project_package(project_dir)
+    if package is None:
         raise SyncBackError(
             f"{project_dir} does not look like a Django project: no manage.py names its settings.",
             hint="Pass the folder that holds manage.py.",
         )
-    package = match.group(1)
     settings_file = project_dir / package / "settings.py"
     title_match = SITE_NAME.search(settings_file.read_text()) if settings_file.is_file() else None
     title = title_match.group(1) if title_match else project_name_derive(package).title

@@ -1,22 +1,20 @@
-"""One sync-back run, shared by `quickscale sync-back` and `manage.py quickscale_syncback`."""
+"""One sync-back run, for every face: `quickscale sync-back`, `manage.py quickscale_syncback`
+and the admin panel. It returns what happened and raises QuickscaleError; each face owns the
+one translation of that into output and an exit code or an HTTP status."""
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.template import Engine
 
-from quickscale.exceptions import ExitCode, SyncBackError
-from quickscale.generator.templates import TEMPLATE_DIR
-from quickscale.messages import Console
 from quickscale.syncback.adopt import project_adopt
 from quickscale.syncback.apply import plan_apply
-from quickscale.syncback.plan import ACTIONABLE, Plan, Status, plan_build
+from quickscale.syncback.location import project_settings_load, template_dir_resolve
+from quickscale.syncback.plan import ACTIONABLE, FilePlan, Plan, Status, plan_build
 from quickscale.syncback.validate import plan_validate
 
 MODES = ("preview", "apply", "check", "adopt")
@@ -29,96 +27,80 @@ class Options:
     include_new: bool = False
     include_deleted: bool = False
     only: Sequence[str] = field(default_factory=list)
-    as_json: bool = False
+    # Apply only these project files (None: every actionable one).
+    selected: Sequence[str] | None = None
     force: bool = False
     commit: bool = False
-    template_dir: Path = TEMPLATE_DIR
+    # None: as template_dir_resolve() answers, the same for every face.
+    template_dir: Path | None = None
 
 
-def project_engine(project_dir: Path, package: str) -> Engine:
+@dataclass
+class RunResult:
+    mode: str
+    template_dir: Path
+    plan: Plan | None = None  # None for adopt
+    written: list[FilePlan] = field(default_factory=list)
+    commit: str | None = None
+    manifest: Path | None = None  # adopt: the manifest written
+
+    @property
+    def pending(self) -> list[FilePlan]:
+        """Changes the template still lacks after this run."""
+        written = {f.path for f in self.written}
+        return [f for f in self.plan.pending if f.path not in written] if self.plan else []
+
+    @property
+    def unresolved(self) -> list[FilePlan]:
+        """Pending files that need a person: conflicts and files that cannot be mapped back."""
+        return [f for f in self.pending if f.status in (Status.CONFLICT, Status.NEEDS_REVIEW)]
+
+    @property
+    def preview_only(self) -> bool:
+        return self.plan is not None and self.plan.checkout is None and bool(self.plan.actionable)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = (
+            self.plan.as_dict() if self.plan else {"template": str(self.template_dir)}
+        )
+        data["pending"] = [f.path for f in self.pending]
+        if self.mode == "apply":
+            data["written"] = [f.path for f in self.written]
+            data["commit"] = self.commit
+        if self.manifest is not None:
+            data["manifest"] = str(self.manifest)
+        return data
+
+
+def project_engine(project_dir: Path) -> Engine:
     """The project's own template engine, so its tag libraries are known when checking."""
-    from django.conf import settings
-
-    if not settings.configured:
-        sys.path.insert(0, str(project_dir))
-        os.environ["DJANGO_SETTINGS_MODULE"] = f"{package}.settings"
-        try:
-            import django
-
-            django.setup()
-        except Exception as error:
-            raise SyncBackError(
-                f"The project's settings could not be loaded to check its templates: {error}",
-                hint="Run sync-back from the project's virtual environment, "
-                "or run python manage.py quickscale_syncback in the project.",
-            ) from error
+    project_settings_load(project_dir)
     from django.template import engines
 
     engine: Engine = engines["django"].engine  # type: ignore[attr-defined]
     return engine
 
 
-def _print_plan(plan: Plan, console: Console, *, diffs: bool) -> None:
-    if not plan.files:
-        console.success("The project holds no changes that are not in the template.")
-        return
-    width = max(len(f.path) for f in plan.files)
-    for file in plan.files:
-        note = f"  ({file.reason})" if file.reason else ""
-        console.plain(f"{file.status.value:<13}{file.change.value:<9}{file.path:<{width}}{note}")
-    if diffs:
-        for file in plan.files:
-            if file.diff:
-                console.plain("")
-                console.plain(file.diff.rstrip("\n"))
-
-
-def syncback_run(
-    options: Options, *, console: Console, engine: Callable[[Plan], Engine] | None = None
-) -> int:
+def syncback_run(options: Options, *, engine: Callable[[Plan], Engine] | None = None) -> RunResult:
+    template_dir = options.template_dir or template_dir_resolve()
     if options.mode == "adopt":
-        path = project_adopt(project_dir=options.project_dir, template_dir=options.template_dir)
-        console.success(f"Recorded the current template as this project's base in {path}.")
-        return ExitCode.OK
+        path = project_adopt(project_dir=options.project_dir, template_dir=template_dir)
+        return RunResult(mode="adopt", template_dir=template_dir, manifest=path)
     plan = plan_build(
         project_dir=options.project_dir,
-        template_dir=options.template_dir,
+        template_dir=template_dir,
         include_new=options.include_new,
         include_deleted=options.include_deleted,
         only=options.only,
     )
     if any(f.status in ACTIONABLE for f in plan.files):
-        make_engine = engine or (lambda p: project_engine(p.project_dir, p.context["project_name"]))
+        make_engine = engine or (lambda p: project_engine(p.project_dir))
         plan_validate(plan, engine=make_engine(plan))
-    written: list[str] = []
-    commit = None
+    result = RunResult(mode=options.mode, template_dir=template_dir, plan=plan)
     if options.mode == "apply":
-        result = plan_apply(plan, force=options.force, commit=options.commit)
-        written = [f.path for f in result.written]
-        commit = result.commit
-    if options.as_json:
-        data = plan.as_dict()
-        if options.mode == "apply":
-            data["written"] = written
-            data["commit"] = commit
-        console.plain(json.dumps(data, indent=2))
-    else:
-        _print_plan(plan, console, diffs=options.mode == "preview")
-    pending = [f for f in plan.pending if f.path not in written]
-    if options.mode == "check":
-        return ExitCode.ERROR if pending else ExitCode.OK
-    if options.mode == "apply":
-        if not options.as_json:
-            if written:
-                console.success(f"Wrote {len(written)} file(s) into {plan.template_dir}.")
-            if commit:
-                console.success(f"Committed {commit[:12]}.")
-        left = [f for f in pending if f.status in (Status.CONFLICT, Status.NEEDS_REVIEW)]
-        if left:
-            if not options.as_json:
-                console.warning(f"{len(left)} file(s) need a person: see their reasons above.")
-            return ExitCode.SYNC_INCOMPLETE
-        return ExitCode.OK
-    if plan.checkout is None and plan.actionable and not options.as_json:
-        console.info("QuickScale is installed as a package: this is a preview only.")
-    return ExitCode.OK
+        applied = plan_apply(
+            plan, selected=options.selected, force=options.force, commit=options.commit
+        )
+        result.written = list(applied.written)
+        result.commit = applied.commit
+    return result

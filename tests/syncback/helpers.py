@@ -65,3 +65,14 @@ def project_files(project: Path) -> dict[str, bytes]:
         if path.is_file()
         and path.relative_to(project).as_posix() not in {".env", ".quickscale/manifest.json"}
     }
+
+
+def terminal_run(options, engine, *, as_json: bool = False) -> tuple[int, str]:
+    """A run as the CLI and the command face it: the engine, then the terminal's translation."""
+    from quickscale.syncback.run import syncback_run
+    from quickscale.syncback.terminal import syncback_report
+
+    out = io.StringIO()
+    result = syncback_run(options, engine=lambda plan: engine)
+    code = syncback_report(result, Console(out=out, err=out), as_json=as_json)
+    return code, out.getvalue()

@@ -102,19 +102,45 @@ def test_anonymous_visitors_are_sent_to_the_admin_log_in(panel, client):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_with_debug_off_and_no_checkout_the_panel_is_not_there(
-    changed, template, tmp_path, superuser_client
-):
-    installed = tmp_path / "installed_template"
-    shutil.copytree(template, installed)
-    with override_settings(BASE_DIR=changed, QUICKSCALE_TEMPLATE_DIR=str(installed), DEBUG=False):
-        assert superuser_client.get(reverse("quickscale_admin_ui:sync_back")).status_code == 404
-        response = superuser_client.post(
-            reverse("quickscale_admin_ui:sync_back_apply"), {"file": [CSS]}
-        )
-        assert response.status_code == 404
+PANEL_REQUESTS = [
+    ("get", "quickscale_admin_ui:sync_back", {}),
+    ("get", "quickscale_admin_ui:sync_back_diff", {"file": CSS}),
+    ("post", "quickscale_admin_ui:sync_back_confirm", {"file": [CSS]}),
+    ("post", "quickscale_admin_ui:sync_back_apply", {"file": [CSS], "force": "on"}),
+]
+
+
+@pytest.mark.parametrize("who", ["superuser", "anonymous"])
+def test_with_debug_off_every_panel_url_is_404_even_from_a_checkout(changed, template, client, who):
+    if who == "superuser":
+        client.force_login(get_user_model().objects.create_superuser(email="root@example.com"))
+    before = project_files(template)
+    # A real checkout: with DEBUG on, apply would write into it.
     with override_settings(BASE_DIR=changed, QUICKSCALE_TEMPLATE_DIR=str(template), DEBUG=False):
-        assert superuser_client.get(reverse("quickscale_admin_ui:sync_back")).status_code == 200
+        for method, name, data in PANEL_REQUESTS:
+            response = getattr(client, method)(reverse(name), data)
+            assert response.status_code == 404, (method, name)
+    assert project_files(template) == before
+
+
+def test_the_admin_index_links_to_the_panel_in_development_only(
+    changed, template, superuser_client
+):
+    link = f'href="{reverse("quickscale_admin_ui:sync_back")}"'
+    with override_settings(BASE_DIR=changed, QUICKSCALE_TEMPLATE_DIR=str(template), DEBUG=True):
+        assert link in superuser_client.get(reverse("admin:index")).content.decode()
+    with override_settings(BASE_DIR=changed, QUICKSCALE_TEMPLATE_DIR=str(template), DEBUG=False):
+        index = superuser_client.get(reverse("admin:index"))
+        assert index.status_code == 200 and link not in index.content.decode()
+
+
+def test_staff_who_are_not_superusers_see_no_link_to_the_panel(changed, template, client):
+    client.force_login(
+        get_user_model().objects.create_user(email="staff@example.com", is_staff=True)
+    )
+    link = f'href="{reverse("quickscale_admin_ui:sync_back")}"'
+    with override_settings(BASE_DIR=changed, QUICKSCALE_TEMPLATE_DIR=str(template), DEBUG=True):
+        assert link not in client.get(reverse("admin:index")).content.decode()
 
 
 def test_with_debug_on_an_installed_template_is_preview_only(

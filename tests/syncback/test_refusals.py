@@ -1,6 +1,5 @@
 """Everything sync-back refuses: nothing written, a reason given, the right exit code."""
 
-import io
 import json
 import os
 import shutil
@@ -11,13 +10,12 @@ import pytest
 
 from quickscale import cli
 from quickscale.exceptions import ExitCode, NoManifestError, SyncBackError
-from quickscale.messages import Console
 from quickscale.syncback import apply as apply_module
 from quickscale.syncback.apply import plan_apply
 from quickscale.syncback.plan import Status, plan_build
-from quickscale.syncback.run import Options, syncback_run
+from quickscale.syncback.run import Options
 from quickscale.syncback.validate import plan_validate
-from tests.syncback.helpers import PROJECT, edit, git, project_files
+from tests.syncback.helpers import PROJECT, edit, git, project_files, terminal_run
 
 
 def snapshot(template):
@@ -167,11 +165,9 @@ def test_a_project_without_a_manifest_is_told_to_adopt(tmp_path, capsys):
 
 def test_check_exits_1_only_when_the_project_holds_changes(template, project, engine):
     def check():
-        return syncback_run(
-            Options(project_dir=project, template_dir=template, mode="check"),
-            console=Console(out=io.StringIO(), err=io.StringIO()),
-            engine=lambda plan: engine,
-        )
+        return terminal_run(
+            Options(project_dir=project, template_dir=template, mode="check"), engine
+        )[0]
 
     assert check() == ExitCode.OK
     edit(project / "static/css/app.css", "gap: 0.5rem;", "gap: 1rem;")
@@ -180,13 +176,8 @@ def test_check_exits_1_only_when_the_project_holds_changes(template, project, en
 
 def test_json_gives_a_machine_readable_plan(template, project, engine):
     edit(project / "static/css/app.css", "gap: 0.5rem;", "gap: 1rem;")
-    out = io.StringIO()
-    syncback_run(
-        Options(project_dir=project, template_dir=template, as_json=True),
-        console=Console(out=out, err=out),
-        engine=lambda plan: engine,
-    )
-    data = json.loads(out.getvalue())
+    _, out = terminal_run(Options(project_dir=project, template_dir=template), engine, as_json=True)
+    data = json.loads(out)
     assert data["mode"] == "checkout"
     [entry] = data["files"]
     assert entry["file"] == "static/css/app.css" and entry["status"] == "apply"

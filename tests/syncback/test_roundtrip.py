@@ -1,6 +1,5 @@
 """Edit a generated project, sync back, generate again: the new project is the edited one."""
 
-import io
 import shutil
 import tempfile
 from pathlib import Path
@@ -9,25 +8,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quickscale.messages import Console
 from quickscale.syncback.plan import Status, plan_build
-from quickscale.syncback.run import Options, syncback_run
+from quickscale.syncback.run import Options
 from tests.syncback.helpers import (
     PROJECT,
     edit,
     generate,
     make_checkout,
     project_files,
+    terminal_run,
 )
 
 
 def sync(project, template, engine, **options):
-    console = Console(out=io.StringIO(), err=io.StringIO())
-    return syncback_run(
-        Options(project_dir=project, template_dir=template, mode="apply", **options),
-        console=console,
-        engine=lambda plan: engine,
-    )
+    return terminal_run(
+        Options(project_dir=project, template_dir=template, mode="apply", **options), engine
+    )[0]
 
 
 def test_edits_to_html_css_and_rendered_python_come_back_exactly(

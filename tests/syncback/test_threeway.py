@@ -1,25 +1,16 @@
 """The template changed since the project was generated: both sides' work survives."""
 
-import io
-
 from quickscale.exceptions import ExitCode
-from quickscale.messages import Console
 from quickscale.syncback.plan import Status, plan_build
-from quickscale.syncback.run import Options, syncback_run
-from tests.syncback.helpers import commit_all, edit
+from quickscale.syncback.run import Options
+from tests.syncback.helpers import commit_all, edit, terminal_run
 
 HOME = "templates/pages/home.html"
 CSS = "static/css/app.css"
 
 
 def run(project, template, engine, mode="apply"):
-    out = io.StringIO()
-    code = syncback_run(
-        Options(project_dir=project, template_dir=template, mode=mode),
-        console=Console(out=out, err=out),
-        engine=lambda plan: engine,
-    )
-    return code, out.getvalue()
+    return terminal_run(Options(project_dir=project, template_dir=template, mode=mode), engine)
 
 
 def test_changes_to_different_parts_of_one_file_are_merged(template, project, engine):

@@ -11,6 +11,7 @@ from quickscale.cli import syncback_arguments, syncback_options
 from quickscale.exceptions import ExitCode, QuickscaleError
 from quickscale.messages import Console
 from quickscale.syncback.run import syncback_run
+from quickscale.syncback.terminal import syncback_report
 
 
 class Command(BaseCommand):
@@ -27,14 +28,14 @@ class Command(BaseCommand):
         run_options = syncback_options(namespace, Path(settings.BASE_DIR))  # type: ignore[misc]
         console = Console(out=self.stdout, err=self.stderr)  # type: ignore[arg-type]
         try:
-            code = syncback_run(
+            result = syncback_run(
                 run_options,
-                console=console,
                 engine=lambda plan: engines["django"].engine,  # type: ignore[attr-defined]
             )
         except QuickscaleError as error:
             raise CommandError(
                 f"{error.message} {error.hint}", returncode=error.exit_code
             ) from error
+        code = syncback_report(result, console, as_json=options["json"])
         if code != ExitCode.OK:
             raise SystemExit(code)

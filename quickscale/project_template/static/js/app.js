@@ -29,4 +29,68 @@
   document.addEventListener("htmx:sendError", function () {
     showRequestError("The server could not be reached. Check your connection and try again.");
   });
+
+  // Alpine components. The pages run Alpine's CSP build, which evaluates no JavaScript written
+  // in attributes: x-data names one of these, x-on and x-bind name a method or a property.
+  document.addEventListener("alpine:init", function () {
+    var Alpine = window.Alpine;
+
+    // The navigation: the burger opens the menu on small screens.
+    Alpine.data("navbar", function () {
+      return {
+        open: false,
+        toggle: function () {
+          this.open = !this.open;
+        },
+        get activeClass() {
+          return { "is-active": this.open };
+        },
+        get expanded() {
+          return this.open ? "true" : "false";
+        },
+      };
+    });
+
+    // A message with a dismiss button.
+    Alpine.data("dismissible", function () {
+      return {
+        shown: true,
+        dismiss: function () {
+          this.shown = false;
+        },
+      };
+    });
+
+    // A new API key's secret: copy it to the clipboard, or select it where there is none.
+    Alpine.data("copyKey", function () {
+      return {
+        state: "",
+        copy: function () {
+          var self = this;
+          var input = this.$refs.token;
+          function select() {
+            input.focus();
+            input.select();
+            self.state = "selected";
+          }
+          if (navigator.clipboard && window.isSecureContext) {
+            navigator.clipboard.writeText(input.value).then(function () {
+              self.state = "copied";
+            }, select);
+          } else {
+            select();
+          }
+        },
+        selectAll: function (event) {
+          event.target.select();
+        },
+        get notCopied() {
+          return this.state !== "copied";
+        },
+        get notSelected() {
+          return this.state !== "selected";
+        },
+      };
+    });
+  });
 })();
