@@ -7,7 +7,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 PROCESS_LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
@@ -89,6 +89,52 @@ def check_sender_address(
                 "reject or file as spam.",
                 hint="Set DEFAULT_FROM_EMAIL to an address of your domain.",
                 id="quickscale.W004",
+            )
+        ]
+    return []
+
+
+@register(Tags.security)
+def check_trusted_proxy_count(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    count = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        return [
+            Error(
+                f"ALLAUTH_TRUSTED_PROXY_COUNT is {count!r}; it must be a whole number of proxies "
+                "(0 or more).",
+                hint="Set TRUSTED_PROXY_COUNT to how many proxies in front of Django append to "
+                "X-Forwarded-For, for example 1 for one load balancer.",
+                id="quickscale.E010",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_trusted_proxy_count_behind_a_proxy(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    behind_proxy = bool(getattr(settings, "SECURE_PROXY_SSL_HEADER", None))
+    told = hasattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT") or getattr(
+        settings, "ALLAUTH_TRUSTED_CLIENT_IP_HEADER", None
+    )
+    if behind_proxy and not told:
+        return [
+            Warning(
+                "Django is set up behind an https proxy (SECURE_PROXY_SSL_HEADER), but not told "
+                "how many proxies append to X-Forwarded-For, so every client seems to come "
+                "from the proxy's address: ten failed log-ins from anyone lock everyone out, "
+                "and the API's limit on failed keys is shared by all clients.",
+                hint="Set TRUSTED_PROXY_COUNT to the number of proxies in front of Django (1 for "
+                "one load balancer), or to 0 if the server already gives the client's address "
+                "as REMOTE_ADDR; set BEHIND_HTTPS_PROXY=False if there is no proxy.",
+                id="quickscale.W010",
             )
         ]
     return []
