@@ -21,14 +21,9 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.http.request import split_domain_port
 
 DEFAULT_IPV6_PREFIX = 64  # allauth's ALLAUTH_RATE_LIMIT_IPV6_PREFIX default: one /64 is one client
 UNKNOWN = "unknown"
-
-
-def trusted_proxy_count() -> int:
-    return int(getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0))
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -37,7 +32,7 @@ def client_ip(request: HttpRequest) -> str | None:
     header = getattr(settings, "ALLAUTH_TRUSTED_CLIENT_IP_HEADER", None)
     if header:
         return _address(request.headers.get(header))
-    count = trusted_proxy_count()
+    count = int(getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0))
     forwarded = request.headers.get("x-forwarded-for")
     if count > 0 and forwarded:
         entries = forwarded.split(",")
@@ -59,12 +54,17 @@ def client_ip_rate_key(request: HttpRequest) -> str:
 
 
 def _address(value: str | None) -> str | None:
-    if not value:
-        return None
-    value = value.strip()
-    host, port = split_domain_port(value)
-    if host and port:  # "203.0.113.9:443" or "[2001:db8::1]:443"
-        value = host[1:-1] if host.startswith("[") else host
+    """`value` as an address without its port ("203.0.113.9:443", "[2001:db8::1]:443"), or
+    None when it is not one."""
+    value = (value or "").strip()
+    if value.startswith("["):
+        value, bracket, port = value[1:].partition("]")
+        if not bracket or (port and not (port.startswith(":") and port[1:].isdecimal())):
+            return None
+    elif value.count(":") == 1:
+        value, _, port = value.partition(":")
+        if not port.isdecimal():
+            return None
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:

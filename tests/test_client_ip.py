@@ -66,7 +66,10 @@ def test_a_request_that_reached_django_without_the_proxy_is_known_by_its_peer_ad
         assert client_ip(request(remote="203.0.113.9")) == "203.0.113.9"
 
 
-@pytest.mark.parametrize("xff", ["not an address", " , ", "203.0.113.9, nonsense"])
+@pytest.mark.parametrize(
+    "xff",
+    ["not an address", " , ", "203.0.113.9, nonsense", "unknown", "1.2.3.4:x", "[::1]x", "[::1"],
+)
 def test_an_entry_that_is_not_an_address_gives_no_address(xff):
     with override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1):
         assert client_ip(request(xff=xff)) is None
@@ -91,6 +94,8 @@ def test_a_trusted_client_ip_header_wins_as_in_allauth():
         (1, None, {}),
         (1, None, {"HTTP_X_FORWARDED_FOR": "[2001:db8::1]:443"}),
         (1, None, {"HTTP_X_FORWARDED_FOR": "nonsense"}),
+        (1, None, {"HTTP_X_FORWARDED_FOR": "203.0.113.9:8443"}),
+        (1, None, {"HTTP_X_FORWARDED_FOR": "203.0.113.9:x"}),
         (1, None, {"HTTP_X_FORWARDED_FOR": ""}),
         (0, "X-Real-IP", {"HTTP_X_REAL_IP": "203.0.113.9"}),
     ],

@@ -115,3 +115,32 @@ def test_the_admin_logout_still_logs_staff_out(client, staff):
     assert "Logged out" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def every_admin_page():
+    from django.apps import apps
+    from django.contrib import admin
+
+    names = ["admin:index", "admin:password_change", "admin:password_change_done", "admin:jsi18n"]
+    pages = [reverse(name) for name in names]
+    for model in filter(admin.site.is_registered, apps.get_models()):
+        meta = model._meta
+        pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"))
+        pages.append(reverse("admin:app_list", args=[meta.app_label]))
+    pages += [
+        reverse(f"quickscale_admin_ui:{name}")
+        for name in ("sync_back", "sync_back_diff", "sync_back_confirm", "sync_back_apply")
+    ]
+    pages.append(reverse("admin:index") + "no-such-page/")
+    return sorted(set(pages))
+
+
+def test_every_admin_page_sends_a_visitor_to_allauth_s_login_and_never_asks_a_password(client):
+    pages = every_admin_page()
+    assert len(pages) > 10
+    for page in pages:
+        response = client.get(page, follow=True)
+        final = urlsplit(response.redirect_chain[-1][0]) if response.redirect_chain else None
+        assert final is not None and final.path == reverse("account_login"), page
+        assert 'name="username"' not in response.content.decode(), page
