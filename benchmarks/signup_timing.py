@@ -50,7 +50,7 @@ ADAPTERS = {
     "allauth's DefaultAccountAdapter (before)": "allauth.account.adapter.DefaultAccountAdapter",
     "QuickScale's AccountAdapter": "quickscale.apps.accounts.adapter.AccountAdapter",
 }
-GOAL = (0.9, 1.1)  # sign-up, known / new, with QuickScale's adapter
+GOAL = (0.9, 1.1)  # sign-up, known / new in CPU time, with QuickScale's adapter
 MS = 1_000
 
 
@@ -143,16 +143,21 @@ def report(results: dict[str, Any], total: float) -> None:
         print(f"  ratio known / new, CPU time:  {middle:.2f} ({low:.2f} to {high:.2f})")
     for label, result in results["others"].items():
         middle, low, high = ratio(result["known"], result["unknown"])
+        cpu, cpu_low, cpu_high = ratio(result["known_cpu"], result["unknown_cpu"])
+        print(f"{label}, registered / unknown address:")
+        print(f"  registered: {describe(result['known'])}")
+        print(f"  unknown:    {describe(result['unknown'])}")
         print(
-            f"{label}, registered / unknown address: {middle:.2f} ({low:.2f} to {high:.2f}); "
-            f"{describe(result['known'])} against {describe(result['unknown'])}"
+            f"  ratio, wall time: {middle:.2f} ({low:.2f} to {high:.2f}); "
+            f"CPU time: {cpu:.2f} ({cpu_low:.2f} to {cpu_high:.2f})"
         )
     ours = results["signup"][list(ADAPTERS)[-1]]
-    middle, _, _ = ratio(ours["known"], ours["new"])
+    middle, _, _ = ratio(ours["known_cpu"], ours["new_cpu"])
     low, high = GOAL
     verdict = "met" if low <= middle <= high else "NOT met"
+    # CPU time: on a machine shared with other work the wall time mostly measures the others.
     print(
-        f"goal: sign-up known / new (wall time) from {low} to {high} with QuickScale's adapter: "
+        f"goal: sign-up known / new (CPU time) from {low} to {high} with QuickScale's adapter: "
         f"{verdict}"
     )
     print(f"(whole run {total:.0f} s)")
@@ -226,11 +231,18 @@ def measure() -> dict[str, Any]:
     }
     others: dict[str, Any] = {}
     for label, (url, form) in pages.items():
-        timings: dict[str, list[float]] = {"known": [], "unknown": []}
+        timings: dict[str, list[float]] = {
+            "known": [],
+            "unknown": [],
+            "known_cpu": [],
+            "unknown_cpu": [],
+        }
         for index in range(OTHER_ROUNDS):
             pair = [("known", KNOWN), ("unknown", f"nobody-{index}@example.com")]
             for path, email in pair if index % 2 == 0 else pair[::-1]:
-                timings[path].append(timed(url, form(email))[0])
+                seconds, cpu, _ = timed(url, form(email))
+                timings[path].append(seconds)
+                timings[f"{path}_cpu"].append(cpu)
         others[label] = timings
 
     hasher = get_hasher()

@@ -87,3 +87,4 @@ def test_with_no_trusted_proxy_count_none_is_assumed_and_none_is_set(project):
     settings = settings_with(project, **PRODUCTION)
     assert settings["proxy_ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert settings["proxy_count"] is None
+    assert settings_with(project, **PRODUCTION, TRUSTED_PROXY_COUNT="")["proxy_count"] is None

@@ -186,11 +186,16 @@ def test_an_address_gets_at_most_five_password_reset_e_mails_however_many_client
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
     get_user_model().objects.create_user(email="ada@example.com", password=PASSWORD)
     mail.outbox.clear()
-    for index in range(8):
-        client_class_for(client)().post(
+    statuses = [
+        client_class_for(client)()
+        .post(
             reverse("account_reset_password"),
             {"email": "ada@example.com"},
             REMOTE_ADDR=PROXY,
             HTTP_X_FORWARDED_FOR=f"203.0.113.{index}",
         )
+        .status_code
+        for index in range(8)
+    ]
+    assert statuses == [302] * 5 + [429] * 3
     assert len(mail.outbox) == 5
