@@ -5,6 +5,11 @@ its key is even checked until the window ends: answering a right key with 200 wh
 wrong ones would still tell a guesser which guess was right. Successful authentications never
 count. The client is `client_ip_rate_key`: behind trusted proxies, the real client, so one
 client guessing keys does not lock out the others behind the same proxy.
+
+Failures are counted in the shared cache every time. Whether a client is blocked is read from
+it too, but a server that has just seen a client unblocked trusts that for NOT_BLOCKED_MEMO
+seconds, so a busy client's successful calls do not each pay a cache round trip for a block
+that almost never exists; a block another server set reaches this one within that time.
 """
 
 from __future__ import annotations
@@ -21,11 +26,17 @@ from quickscale.conf import app_settings
 logger = logging.getLogger(__name__)
 
 BLOCK_KEY = "quickscale:api-auth-blocked:{client}"
+NOT_BLOCKED_MEMO = 1.0  # seconds
+MEMO_SIZE = 10_000  # clients remembered per process before the memo starts over
+_not_blocked_at: dict[str, float] = {}
 
 
 def auth_failures_blocked_for(*, client: str, now: float | None = None) -> int | None:
     """Seconds until `client` may try a key again, or None when it is not blocked."""
     now = time.time() if now is None else now
+    seen = _not_blocked_at.get(client)
+    if seen is not None and 0 <= now - seen < NOT_BLOCKED_MEMO:
+        return None
     try:
         until: float | None = cache.get(BLOCK_KEY.format(client=client))
     except Exception:
@@ -33,6 +44,9 @@ def auth_failures_blocked_for(*, client: str, now: float | None = None) -> int |
         logger.warning("API key failure limit: the cache is not answering; not enforced")
         return None
     if until is None or until <= now:
+        if len(_not_blocked_at) >= MEMO_SIZE:
+            _not_blocked_at.clear()
+        _not_blocked_at[client] = now
         return None
     return max(1, math.ceil(until - now))
 
@@ -48,6 +62,7 @@ def auth_failure_record(*, client: str, now: float | None = None) -> int | None:
     )
     if retry_after is None:
         return None
+    _not_blocked_at.pop(client, None)
     try:
         cache.set(BLOCK_KEY.format(client=client), now + retry_after, retry_after)
     except Exception:
