@@ -138,3 +138,35 @@ def check_trusted_proxy_count_behind_a_proxy(
             )
         ]
     return []
+
+
+RATE_SETTINGS = ("API_RATE_LIMIT", "API_AUTH_FAILURE_RATE_LIMIT")
+
+
+@register(Tags.security)
+def check_api_rates(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    from quickscale.apps.api.ratelimit import parse_rate
+    from quickscale.conf import app_settings
+
+    errors: list[CheckMessage] = []
+    for name in RATE_SETTINGS:
+        rate = getattr(app_settings, name)
+        try:
+            count, _ = parse_rate(rate)
+        except (AttributeError, KeyError, ValueError):
+            count = 0
+        if count < 1:
+            errors.append(
+                Error(
+                    f"QUICKSCALE_{name} is {rate!r}, which is not a rate; every API request "
+                    "would fail on it.",
+                    hint="Write it as a count of 1 or more per unit: N/s, N/m, N/h or N/d "
+                    "(for example 120/m).",
+                    id="quickscale.E011",
+                )
+            )
+    return errors

@@ -100,3 +100,19 @@ def test_a_trusted_proxy_count_that_is_not_a_whole_number_of_proxies_is_an_error
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = count
     (error,) = [m for m in run_checks() if m.id == "quickscale.E010"]
     assert repr(count) in error.msg
+
+
+@pytest.mark.parametrize("rate", ["", "abc", "10/x", "ten/m", "0/m", "-5/m", 10, None])
+@pytest.mark.parametrize(
+    "name", ["QUICKSCALE_API_RATE_LIMIT", "QUICKSCALE_API_AUTH_FAILURE_RATE_LIMIT"]
+)
+def test_an_api_rate_that_is_not_a_rate_is_an_error(settings, name, rate):
+    setattr(settings, name, rate)
+    (error,) = [m for m in run_checks() if m.id == "quickscale.E011"]
+    assert name in error.msg
+
+
+@pytest.mark.parametrize("rate", ["120/m", "5/s", "1000/hour", "1/d"])
+def test_api_rates_in_any_unit_pass(settings, rate):
+    settings.QUICKSCALE_API_RATE_LIMIT = settings.QUICKSCALE_API_AUTH_FAILURE_RATE_LIMIT = rate
+    assert "quickscale.E011" not in ids(run_checks())
