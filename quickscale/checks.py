@@ -166,3 +166,81 @@ def check_service_time_limits(
                 )
             )
     return errors
+
+
+@register(Tags.security)
+def check_trusted_proxy_count(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    count = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        return [
+            Error(
+                f"ALLAUTH_TRUSTED_PROXY_COUNT is {count!r}; it must be a whole number of proxies "
+                "(0 or more).",
+                hint="Set TRUSTED_PROXY_COUNT to how many proxies in front of Django append to "
+                "X-Forwarded-For, for example 1 for one load balancer.",
+                id="quickscale.E010",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_trusted_proxy_count_behind_a_proxy(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    behind_proxy = bool(getattr(settings, "SECURE_PROXY_SSL_HEADER", None))
+    told = hasattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT") or getattr(
+        settings, "ALLAUTH_TRUSTED_CLIENT_IP_HEADER", None
+    )
+    if behind_proxy and not told:
+        return [
+            Warning(
+                "Django is set up behind an https proxy (SECURE_PROXY_SSL_HEADER), but not told "
+                "how many proxies append to X-Forwarded-For, so every client seems to come "
+                "from the proxy's address: ten failed log-ins from anyone lock everyone out, "
+                "and the API's limit on failed keys is shared by all clients.",
+                hint="Set TRUSTED_PROXY_COUNT to the number of proxies in front of Django (1 for "
+                "one load balancer), or to 0 if the server already gives the client's address "
+                "as REMOTE_ADDR; set BEHIND_HTTPS_PROXY=False if there is no proxy.",
+                id="quickscale.W010",
+            )
+        ]
+    return []
+
+
+RATE_SETTINGS = ("API_RATE_LIMIT", "API_AUTH_FAILURE_RATE_LIMIT")
+
+
+@register(Tags.security)
+def check_api_rates(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    from quickscale.apps.api.ratelimit import parse_rate
+    from quickscale.conf import app_settings
+
+    errors: list[CheckMessage] = []
+    for name in RATE_SETTINGS:
+        rate = getattr(app_settings, name)
+        try:
+            count, _ = parse_rate(rate)
+        except (AttributeError, KeyError, ValueError):
+            count = 0
+        if count < 1:
+            errors.append(
+                Error(
+                    f"QUICKSCALE_{name} is {rate!r}, which is not a rate; every API request "
+                    "would fail on it.",
+                    hint="Write it as a count of 1 or more per unit: N/s, N/m, N/h or N/d "
+                    "(for example 120/m).",
+                    id="quickscale.E011",
+                )
+            )
+    return errors

@@ -14,6 +14,8 @@ DEFAULTS: dict[str, Any] = {
     "API_PATH_PREFIX": "/api/",
     # Requests per key (or per signed-in user) and window: N/s, N/m, N/h or N/d.
     "API_RATE_LIMIT": "120/m",
+    # Failed key authentications per client address and window; past it, 429 until it ends.
+    "API_AUTH_FAILURE_RATE_LIMIT": "20/m",
     # Modules whose services register themselves; a package's submodules are imported too.
     "SERVICE_MODULES": ["quickscale.apps.services.examples"],
     # Seconds a service run may take, unless the service sets its own `timeout`. A run still

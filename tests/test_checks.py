@@ -1,3 +1,4 @@
+import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
@@ -33,10 +34,10 @@ def test_deploy_check_is_quiet_with_a_real_mail_server():
     assert "quickscale.W002" not in ids(run_checks(include_deployment_checks=True))
 
 
-def test_deploy_checks_stay_out_of_ordinary_checks():
-    assert not {"quickscale.W001", "quickscale.W002", "quickscale.W003", "quickscale.W004"} & ids(
-        run_checks()
-    )
+def test_deploy_checks_stay_out_of_ordinary_checks(settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    deploy_only = {f"quickscale.W00{n}" for n in range(1, 5)} | {"quickscale.W010"}
+    assert not deploy_only & ids(run_checks())
 
 
 @override_settings(ACCOUNT_EMAIL_VERIFICATION="none")
@@ -92,3 +93,61 @@ def test_deploy_check_warns_when_scripts_may_be_inline_or_evaluated(settings):
     policy["DIRECTIVES"]["script-src"] = ["'self'", "'unsafe-eval'"]
     settings.CONTENT_SECURITY_POLICY = policy
     assert "quickscale.W032" in ids(run_checks(include_deployment_checks=True))
+
+
+PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_deploy_check_warns_behind_a_proxy_with_no_trusted_proxy_count(settings):
+    settings.SECURE_PROXY_SSL_HEADER = PROXY_SSL_HEADER
+    if hasattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT"):
+        del settings.ALLAUTH_TRUSTED_PROXY_COUNT
+    (warning,) = [
+        m for m in run_checks(include_deployment_checks=True) if m.id == "quickscale.W010"
+    ]
+    assert "TRUSTED_PROXY_COUNT" in warning.hint
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_deploy_check_is_quiet_once_the_proxy_count_is_set_even_to_zero(settings, count):
+    settings.SECURE_PROXY_SSL_HEADER = PROXY_SSL_HEADER
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = count
+    assert "quickscale.W010" not in ids(run_checks(include_deployment_checks=True))
+
+
+def test_deploy_check_is_quiet_with_a_trusted_client_ip_header(settings):
+    settings.SECURE_PROXY_SSL_HEADER = PROXY_SSL_HEADER
+    if hasattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT"):
+        del settings.ALLAUTH_TRUSTED_PROXY_COUNT
+    settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = "CF-Connecting-IP"
+    assert "quickscale.W010" not in ids(run_checks(include_deployment_checks=True))
+
+
+def test_deploy_check_is_quiet_when_no_proxy_is_assumed(settings):
+    settings.SECURE_PROXY_SSL_HEADER = None
+    if hasattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT"):
+        del settings.ALLAUTH_TRUSTED_PROXY_COUNT
+    assert "quickscale.W010" not in ids(run_checks(include_deployment_checks=True))
+
+
+@pytest.mark.parametrize("count", [-1, "1", 1.5, True])
+def test_a_trusted_proxy_count_that_is_not_a_whole_number_of_proxies_is_an_error(settings, count):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = count
+    (error,) = [m for m in run_checks() if m.id == "quickscale.E010"]
+    assert repr(count) in error.msg
+
+
+@pytest.mark.parametrize("rate", ["", "abc", "10/x", "ten/m", "0/m", "-5/m", 10, None])
+@pytest.mark.parametrize(
+    "name", ["QUICKSCALE_API_RATE_LIMIT", "QUICKSCALE_API_AUTH_FAILURE_RATE_LIMIT"]
+)
+def test_an_api_rate_that_is_not_a_rate_is_an_error(settings, name, rate):
+    setattr(settings, name, rate)
+    (error,) = [m for m in run_checks() if m.id == "quickscale.E011"]
+    assert name in error.msg
+
+
+@pytest.mark.parametrize("rate", ["120/m", "5/s", "1000/hour", "1/d"])
+def test_api_rates_in_any_unit_pass(settings, rate):
+    settings.QUICKSCALE_API_RATE_LIMIT = settings.QUICKSCALE_API_AUTH_FAILURE_RATE_LIMIT = rate
+    assert "quickscale.E011" not in ids(run_checks())

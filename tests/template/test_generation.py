@@ -137,6 +137,7 @@ def test_production_settings_pass_the_deploy_check(project):
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "EMAIL_URL": "smtp+tls://user:password@smtp.example.com:587",
         "DEFAULT_FROM_EMAIL": "hello@acme.example",
+        "TRUSTED_PROXY_COUNT": "1",
     }
     manage(project, "check", "--deploy", "--fail-level", "WARNING", env=production)
 
@@ -156,6 +157,8 @@ def test_the_deploy_check_warns_about_a_process_local_cache_and_console_email(pr
     result = manage(project, "check", "--deploy", env=production, check=False)
     assert "quickscale.W001" in result.stderr
     assert "quickscale.W002" in result.stderr
+    # Behind the https proxy the settings assume, with no trusted proxy count.
+    assert "quickscale.W010" in result.stderr
 
 
 def test_django_admin_startproject_with_the_template_gives_a_working_project(tmp_path):

@@ -17,7 +17,9 @@ PROBE = (
     "'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']),"
     "'email': s.EMAIL_BACKEND, 'verification': s.ACCOUNT_EMAIL_VERIFICATION,"
     "'storage': s.STORAGES['staticfiles']['BACKEND'],"
-    "'options': s.DATABASES['default'].get('OPTIONS', {})}))"
+    "'options': s.DATABASES['default'].get('OPTIONS', {}),"
+    "'proxy_count': getattr(s, 'ALLAUTH_TRUSTED_PROXY_COUNT', None),"
+    "'proxy_ssl_header': getattr(s, 'SECURE_PROXY_SSL_HEADER', None)}))"
 )
 
 
@@ -71,3 +73,18 @@ def test_production_means_mandatory_verification_and_hashed_static_files(project
     )
     assert settings["verification"] == "mandatory"
     assert settings["storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+PRODUCTION = {"DEBUG": "False", "SECRET_KEY": "p" * 10 + "-production-probe-01234567890123456789"}
+
+
+def test_the_trusted_proxy_count_comes_from_the_environment(project):
+    assert settings_with(project, **PRODUCTION, TRUSTED_PROXY_COUNT="2")["proxy_count"] == 2
+    assert settings_with(project, TRUSTED_PROXY_COUNT="0")["proxy_count"] == 0
+
+
+def test_with_no_trusted_proxy_count_none_is_assumed_and_none_is_set(project):
+    settings = settings_with(project, **PRODUCTION)
+    assert settings["proxy_ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert settings["proxy_count"] is None
+    assert settings_with(project, **PRODUCTION, TRUSTED_PROXY_COUNT="")["proxy_count"] is None

@@ -35,6 +35,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "idempotency_conflict": (409, "The Idempotency-Key was used for a different request."),
     "request_in_progress": (409, "A request with this Idempotency-Key is still running."),
     "rate_limited": (429, "Too many requests; retry after `retry_after` seconds."),
+    "too_many_failed_authentications": (
+        429,
+        "Too many failed key authentications from this address; retry after `retry_after` s.",
+    ),
     "service_failed": (502, "The service failed; its cost was refunded. `run` names the run."),
     "deadline_exceeded": (
         504,

@@ -100,3 +100,102 @@ def test_repeated_failed_log_ins_lock_the_account_for_a_while(client):
     )
     assert "_auth_user_id" not in client.session
     assert "Too many failed login attempts" in response.content.decode()
+
+
+PROXY = "10.0.0.2"
+
+
+def log_in_from(client, address, email, password, *, remote=PROXY):
+    return client.post(
+        reverse("account_login"),
+        {"login": email, "password": password},
+        REMOTE_ADDR=remote,
+        HTTP_X_FORWARDED_FOR=address,
+    )
+
+
+def test_behind_a_proxy_failed_log_ins_of_one_client_do_not_lock_out_another(client, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    get_user_model().objects.create_user(email="ada@example.com", password=PASSWORD)
+    for index in range(10):
+        log_in_from(client, "203.0.113.10", f"made-up-{index}@example.com", "wrong")
+    refused = log_in_from(client, "203.0.113.10", "ada@example.com", PASSWORD)
+    assert "Too many failed login attempts" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another customer behind the same proxy: same REMOTE_ADDR, their own address in the header.
+    other = client_class_for(client)()
+    response = log_in_from(other, "198.51.100.20", "ada@example.com", PASSWORD)
+    assert response.status_code == 302
+    assert "_auth_user_id" in other.session
+
+
+def test_with_no_trusted_proxy_a_forged_x_forwarded_for_does_not_escape_the_limit(client, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    get_user_model().objects.create_user(email="ada@example.com", password=PASSWORD)
+    for index in range(10):
+        log_in_from(
+            client,
+            f"192.0.2.{index}",
+            f"made-up-{index}@example.com",
+            "wrong",
+            remote="203.0.113.10",
+        )
+    refused = log_in_from(client, "192.0.2.200", "ada@example.com", PASSWORD, remote="203.0.113.10")
+    assert "Too many failed login attempts" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def client_class_for(client):
+    return type(client)
+
+
+def test_one_client_can_sign_up_ten_times_a_minute_then_gets_the_project_s_429_page(
+    client, settings
+):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    for index in range(10):
+        response = client.post(
+            reverse("account_signup"),
+            {"email": f"new-{index}@example.com", "password1": PASSWORD, "password2": PASSWORD},
+            REMOTE_ADDR=PROXY,
+            HTTP_X_FORWARDED_FOR="203.0.113.10",
+        )
+        assert response.status_code == 302
+        client.logout()
+    refused = client.post(
+        reverse("account_signup"),
+        {"email": "one-more@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="203.0.113.10",
+    )
+    assert refused.status_code == 429
+    assert "Too many requests" in refused.content.decode() and "<main" in refused.content.decode()
+    assert not get_user_model().objects.filter(email="one-more@example.com").exists()
+    other = client_class_for(client)().post(
+        reverse("account_signup"),
+        {"email": "other@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+    )
+    assert other.status_code == 302
+
+
+def test_an_address_gets_at_most_five_password_reset_e_mails_however_many_clients_ask(
+    client, settings
+):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    get_user_model().objects.create_user(email="ada@example.com", password=PASSWORD)
+    mail.outbox.clear()
+    statuses = [
+        client_class_for(client)()
+        .post(
+            reverse("account_reset_password"),
+            {"email": "ada@example.com"},
+            REMOTE_ADDR=PROXY,
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{index}",
+        )
+        .status_code
+        for index in range(8)
+    ]
+    assert statuses == [302] * 5 + [429] * 3
+    assert len(mail.outbox) == 5

@@ -69,6 +69,8 @@ def wsgi_in_test_transaction(db, settings):
     """Serve requests through Django's WSGI handler inside the test's transaction, as Django's
     test client does: the handler would otherwise close the connection after each request."""
     settings.QUICKSCALE_API_RATE_LIMIT = "1000000/m"
+    # The fuzzer sends wrong keys on purpose; the limit on them is tested in test_middleware.
+    settings.QUICKSCALE_API_AUTH_FAILURE_RATE_LIMIT = "1000000/m"
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
@@ -207,6 +209,12 @@ def _rate_limited(c):
     return c.api.get(BALANCE)
 
 
+def _too_many_failures(c):
+    c.settings.QUICKSCALE_API_AUTH_FAILURE_RATE_LIMIT = "1/m"
+    bearer("AAAA." + "B" * 32).get(BALANCE)
+    return bearer("AAAA." + "B" * 32).get(BALANCE)
+
+
 def _failed(c):
     registry.register(Exploding)
     try:
@@ -243,6 +251,7 @@ SCENARIOS = {
     "idempotency_conflict": (RUN, _conflict),
     "request_in_progress": (RUN, _in_progress),
     "rate_limited": (BALANCE, _rate_limited),
+    "too_many_failed_authentications": (BALANCE, _too_many_failures),
     "service_failed": (RUN, _failed),
     "deadline_exceeded": (RUN, _deadline),
 }
