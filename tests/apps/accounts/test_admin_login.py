@@ -136,7 +136,10 @@ def every_admin_page():
     return sorted(set(pages))
 
 
-def test_every_admin_page_sends_a_visitor_to_allauth_s_login_and_never_asks_a_password(client):
+def test_every_admin_page_sends_a_visitor_to_allauth_s_login_and_never_asks_a_password(
+    client, settings
+):
+    settings.DEBUG = True  # the sync-back panel's pages exist in development only
     pages = every_admin_page()
     assert len(pages) > 10
     for page in pages:
