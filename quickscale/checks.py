@@ -13,6 +13,14 @@ PROCESS_LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
 )
+# Caches that raise when Redis does not answer, so that an outage turns every request that
+# touches the cache (logins, API calls) into an error.
+FAILING_REDIS_CACHES = (
+    "django.core.cache.backends.redis.RedisCache",
+    "django_redis.cache.RedisCache",
+)
+DEGRADING_REDIS_CACHE = "quickscale.cache.DegradingRedisCache"
+CACHE_ONLY_SESSIONS = "django.contrib.sessions.backends.cache"
 CONSOLE_EMAIL_BACKENDS = (
     "django.core.mail.backends.console.EmailBackend",
     "django.core.mail.backends.dummy.EmailBackend",
@@ -89,6 +97,49 @@ def check_sender_address(
                 "reject or file as spam.",
                 hint="Set DEFAULT_FROM_EMAIL to an address of your domain.",
                 id="quickscale.W004",
+            )
+        ]
+    return []
+
+
+@register(Tags.caches, deploy=True)
+def check_cache_degrades(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    ignored = backend == "django_redis.cache.RedisCache" and getattr(
+        settings, "DJANGO_REDIS_IGNORE_EXCEPTIONS", False
+    )
+    if backend in FAILING_REDIS_CACHES and not ignored:
+        return [
+            Warning(
+                f"The cache ({backend}) raises when Redis does not answer: an outage turns "
+                "logins, sign-ups, password resets and API calls into server errors.",
+                hint=f"Use BACKEND {DEGRADING_REDIS_CACHE!r} (the generated settings do when "
+                "REDIS_URL is set): it answers as an empty cache while Redis is down, so rate "
+                "limits let requests through and nothing else fails.",
+                id="quickscale.W020",
+            )
+        ]
+    return []
+
+
+@register(Tags.caches, deploy=True)
+def check_sessions_outlive_the_cache(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    if settings.SESSION_ENGINE == CACHE_ONLY_SESSIONS:
+        return [
+            Warning(
+                "Sessions live only in the cache: when Redis restarts or does not answer, "
+                "everyone is signed out and nobody can sign in.",
+                hint="Keep them in the database: SESSION_ENGINE = "
+                "'django.contrib.sessions.backends.db' (or 'cached_db').",
+                id="quickscale.W021",
             )
         ]
     return []

@@ -34,9 +34,9 @@ def test_deploy_check_is_quiet_with_a_real_mail_server():
 
 
 def test_deploy_checks_stay_out_of_ordinary_checks():
-    assert not {"quickscale.W001", "quickscale.W002", "quickscale.W003", "quickscale.W004"} & ids(
-        run_checks()
-    )
+    deploy_only = {"quickscale.W001", "quickscale.W002", "quickscale.W003", "quickscale.W004"}
+    deploy_only |= {"quickscale.W020", "quickscale.W021", "quickscale.W022"}
+    assert not deploy_only & ids(run_checks())
 
 
 @override_settings(ACCOUNT_EMAIL_VERIFICATION="none")
@@ -57,3 +57,38 @@ def test_deploy_check_warns_about_a_localhost_sender():
 @override_settings(DEFAULT_FROM_EMAIL="Acme <hello@acme.example>")
 def test_deploy_check_is_quiet_with_a_real_sender():
     assert "quickscale.W004" not in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+        }
+    }
+)
+def test_deploy_check_warns_when_a_redis_outage_would_turn_requests_into_errors():
+    messages = [m for m in run_checks(include_deployment_checks=True) if m.id == "quickscale.W020"]
+    assert messages and "quickscale.cache.DegradingRedisCache" in messages[0].hint
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "quickscale.cache.DegradingRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+        }
+    }
+)
+def test_deploy_check_is_quiet_with_the_cache_that_degrades():
+    assert "quickscale.W020" not in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cache")
+def test_deploy_check_warns_when_sessions_live_only_in_the_cache():
+    assert "quickscale.W021" in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
+def test_deploy_check_is_quiet_when_sessions_are_kept_in_the_database():
+    assert "quickscale.W021" not in ids(run_checks(include_deployment_checks=True))

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.slow
 PROBE = (
     f"import json, {PROJECT}.settings as s; print(json.dumps({{"
     "'cache': s.CACHES['default']['BACKEND'], 'location': s.CACHES['default'].get('LOCATION'),"
+    "'cache_options': s.CACHES['default'].get('OPTIONS'), 'sessions': s.SESSION_ENGINE,"
     "'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']),"
     "'email': s.EMAIL_BACKEND, 'verification': s.ACCOUNT_EMAIL_VERIFICATION,"
     "'storage': s.STORAGES['staticfiles']['BACKEND'],"
@@ -61,8 +62,12 @@ def test_an_empty_database_url_means_the_default(project):
 
 def test_redis_url_gives_a_shared_cache(project):
     settings = settings_with(project, REDIS_URL="redis://127.0.0.1:6379/3")
-    assert settings["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["cache"] == "quickscale.cache.DegradingRedisCache"
     assert settings["location"] == "redis://127.0.0.1:6379/3"
+    # A hung Redis cannot hold a request for longer than these.
+    assert settings["cache_options"] == {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+    # Sessions never live in the cache: an outage of Redis signs nobody out.
+    assert settings["sessions"] == "django.contrib.sessions.backends.db"
 
 
 def test_production_means_mandatory_verification_and_hashed_static_files(project):
