@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,12 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_LIMIT": "120/m",
     # Modules whose services register themselves; a package's submodules are imported too.
     "SERVICE_MODULES": ["quickscale.apps.services.examples"],
+    # How the project is served, for the database connection check (quickscale.W022): app
+    # servers (replicas), worker processes on each, threads in each worker. The generated
+    # settings read them from WEB_SERVERS, WEB_CONCURRENCY and GUNICORN_THREADS.
+    "WEB_SERVERS": 1,
+    "WEB_WORKERS": 2 * (os.cpu_count() or 1) + 1,
+    "WEB_THREADS": 4,
 }
 
 

@@ -18,16 +18,20 @@ PROBE = (
     "'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']),"
     "'email': s.EMAIL_BACKEND, 'verification': s.ACCOUNT_EMAIL_VERIFICATION,"
     "'storage': s.STORAGES['staticfiles']['BACKEND'],"
-    "'options': s.DATABASES['default'].get('OPTIONS', {})}))"
+    "'options': s.DATABASES['default'].get('OPTIONS', {}),"
+    "'conn_max_age': s.DATABASES['default'].get('CONN_MAX_AGE'),"
+    "'web': [s.QUICKSCALE_WEB_SERVERS, s.QUICKSCALE_WEB_WORKERS, s.QUICKSCALE_WEB_THREADS]}))"
 )
 
 
-def settings_with(project, **env):
+def settings_with(project, argv=(), **env):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     environment.pop("DATABASE_URL", None)
     environment.update(env)
+    # As `manage.py <argv>` would see them: the settings look at the command.
+    probe = f"import sys; sys.argv = ['manage.py', *{list(argv)!r}]; " + PROBE
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=project, env=environment, capture_output=True, text=True
+        [sys.executable, "-c", probe], cwd=project, env=environment, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -76,3 +80,53 @@ def test_production_means_mandatory_verification_and_hashed_static_files(project
     )
     assert settings["verification"] == "mandatory"
     assert settings["storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+POSTGRES = "postgres://u:p@db.internal:5432/shop"
+
+
+def test_postgresql_connections_come_from_a_pool_of_one_per_thread(project):
+    settings = settings_with(project, DATABASE_URL=POSTGRES)
+    assert settings["conn_max_age"] == 0  # Django's rule with a pool
+    assert settings["options"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10.0}
+    threads = settings_with(project, DATABASE_URL=POSTGRES, GUNICORN_THREADS="8")
+    assert threads["options"]["pool"]["max_size"] == 8
+    assert threads["web"][2] == 8
+    sized = settings_with(project, DATABASE_URL=POSTGRES, DATABASE_POOL_MAX_SIZE="2")
+    assert sized["options"]["pool"]["max_size"] == 2
+
+
+def test_without_the_pool_connections_persist_for_conn_max_age(project):
+    settings = settings_with(project, DATABASE_URL=POSTGRES, DATABASE_POOL="False")
+    assert "pool" not in settings["options"]
+    assert settings["conn_max_age"] == 60
+    shorter = settings_with(project, DATABASE_URL=POSTGRES, DATABASE_POOL="False", CONN_MAX_AGE="5")
+    assert shorter["conn_max_age"] == 5
+
+
+def test_runserver_keeps_no_connection_past_a_request(project):
+    for env in ({}, {"DATABASE_POOL": "False", "CONN_MAX_AGE": "60"}):
+        settings = settings_with(project, argv=["runserver"], DATABASE_URL=POSTGRES, **env)
+        assert settings["conn_max_age"] == 0
+        assert "pool" not in settings["options"]
+
+
+def test_sqlite_has_no_pool(project):
+    assert "pool" not in settings_with(project)["options"]
+
+
+def test_servers_workers_and_threads_come_from_the_environment(project):
+    settings = settings_with(project, WEB_SERVERS="3", WEB_CONCURRENCY="7", GUNICORN_THREADS="2")
+    assert settings["web"] == [3, 7, 2]
+    assert settings_with(project)["web"][0] == 1
+
+
+def test_gunicorn_takes_its_workers_and_threads_from_the_settings(project):
+    code = "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['workers'], c['threads'])"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment.update(WEB_CONCURRENCY="3", GUNICORN_THREADS="2")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "2"]
