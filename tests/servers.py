@@ -170,8 +170,14 @@ def runserver(project: Path, env: dict[str, str], log: Path) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     base = f"http://{LOOPBACK}:{port}"
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"runserver exited {process.returncode}:\n{log.read_text()}")
+        return _answers(base + "/healthz")
+
     try:
-        wait_until(lambda: _answers(base + "/healthz"), START_TIMEOUT, "runserver answering")
+        wait_until(ready, START_TIMEOUT, "runserver answering")
         yield base
     finally:
         process.terminate()
