@@ -205,7 +205,8 @@ def check_database_connections(
             messages.append(
                 Warning(
                     f"The app servers can open {wanted} connections to database {alias!r} "
-                    f"({servers} servers x {workers} workers x {per_process} connections), "
+                    f"({servers} server{'s' if servers != 1 else ''} x {workers} workers x "
+                    f"{per_process} connections), "
                     f"but PostgreSQL takes {accepted} ({max_connections} max_connections, "
                     f"{reserved} reserved for superusers): at peak, requests fail with "
                     "'too many clients'.",
