@@ -5,14 +5,40 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from quickscale.conf import app_settings
 
 PROCESS_LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
 )
+CONSOLE_EMAIL_BACKENDS = (
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+)
+# Caches that raise when Redis does not answer, so that an outage turns every request that
+# touches the cache (logins, API calls) into an error.
+FAILING_REDIS_CACHES = (
+    "django.core.cache.backends.redis.RedisCache",
+    "django_redis.cache.RedisCache",
+)
+DEGRADING_REDIS_CACHE = "quickscale.cache.DegradingRedisCache"
+CACHE_ONLY_SESSIONS = "django.contrib.sessions.backends.cache"
+PSYCOPG_POOL_DEFAULT_SIZE = 4  # psycopg_pool's min_size, and max_size when none is given
+CONNECT_TIMEOUT = 5  # seconds: the check must not hang on a database that does not answer
+CONNECTION_LIMIT = """
+SELECT current_setting('max_connections')::int,
+       current_setting('superuser_reserved_connections')::int,
+       coalesce(current_setting('reserved_connections', true), '0')::int
+"""
 CONSOLE_EMAIL_BACKENDS = (
     "django.core.mail.backends.console.EmailBackend",
     "django.core.mail.backends.dummy.EmailBackend",
@@ -244,3 +270,109 @@ def check_api_rates(
                 )
             )
     return errors
+
+
+@register(Tags.caches, deploy=True)
+def check_cache_degrades(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    ignored = backend == "django_redis.cache.RedisCache" and getattr(
+        settings, "DJANGO_REDIS_IGNORE_EXCEPTIONS", False
+    )
+    if backend in FAILING_REDIS_CACHES and not ignored:
+        return [
+            Warning(
+                f"The cache ({backend}) raises when Redis does not answer: an outage turns "
+                "logins, sign-ups, password resets and API calls into server errors.",
+                hint=f"Use BACKEND {DEGRADING_REDIS_CACHE!r} (the generated settings do when "
+                "REDIS_URL is set): it answers as an empty cache while Redis is down, so rate "
+                "limits let requests through and nothing else fails.",
+                id="quickscale.W020",
+            )
+        ]
+    return []
+
+
+@register(Tags.caches, deploy=True)
+def check_sessions_outlive_the_cache(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    if settings.SESSION_ENGINE == CACHE_ONLY_SESSIONS:
+        return [
+            Warning(
+                "Sessions live only in the cache: when Redis restarts or does not answer, "
+                "everyone is signed out and nobody can sign in.",
+                hint="Keep them in the database: SESSION_ENGINE = "
+                "'django.contrib.sessions.backends.db' (or 'cached_db').",
+                id="quickscale.W021",
+            )
+        ]
+    return []
+
+
+def _connections_per_process(database: BaseDatabaseWrapper) -> int:
+    """The most connections one worker process opens: its pool's size, or one per thread."""
+    pool = database.settings_dict.get("OPTIONS", {}).get("pool")
+    if pool is True:
+        return PSYCOPG_POOL_DEFAULT_SIZE
+    if isinstance(pool, dict):
+        return int(pool.get("max_size") or pool.get("min_size", PSYCOPG_POOL_DEFAULT_SIZE))
+    return int(app_settings.WEB_THREADS)
+
+
+def _connection_limit(database: BaseDatabaseWrapper) -> tuple[int, int] | None:
+    """PostgreSQL's max_connections and the slots it keeps for superusers (and, from 16 on, for
+    pg_use_reserved_connections); None when the database does not answer."""
+    params = {"connect_timeout": CONNECT_TIMEOUT, **database.get_connection_params()}
+    try:
+        # A connection of its own: the project's pool would open, and stay open, for a check.
+        with psycopg.connect(**params) as connection:
+            row = connection.execute(CONNECTION_LIMIT).fetchone()
+    except (psycopg.Error, OSError):
+        return None
+    assert row is not None
+    limit, superuser, reserved = row
+    return int(limit), int(superuser) + int(reserved)
+
+
+@register(Tags.database, deploy=True)
+def check_database_connections(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    servers, workers = int(app_settings.WEB_SERVERS), int(app_settings.WEB_WORKERS)
+    messages: list[CheckMessage] = []
+    for alias in connections:
+        database = connections[alias]
+        if database.vendor != "postgresql":
+            continue
+        per_process = _connections_per_process(database)
+        wanted = servers * workers * per_process
+        limit = _connection_limit(database)
+        if limit is None:
+            continue  # unreachable here (an image build, say): nothing to compare with
+        max_connections, reserved = limit
+        accepted = max_connections - reserved
+        if wanted > accepted:
+            messages.append(
+                Warning(
+                    f"The app servers can open {wanted} connections to database {alias!r} "
+                    f"({servers} server{'s' if servers != 1 else ''} x {workers} workers x "
+                    f"{per_process} connections), "
+                    f"but PostgreSQL takes {accepted} ({max_connections} max_connections, "
+                    f"{reserved} reserved for superusers): at peak, requests fail with "
+                    "'too many clients'.",
+                    hint="Set WEB_SERVERS to the number of app servers, then lower "
+                    "WEB_CONCURRENCY or GUNICORN_THREADS (or DATABASE_POOL_MAX_SIZE), raise "
+                    "max_connections, or put PgBouncer in front. Celery workers, cron jobs and "
+                    "migrations need connections too.",
+                    id="quickscale.W022",
+                )
+            )
+    return messages

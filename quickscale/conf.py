@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,12 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a service run may take, unless the service sets its own `timeout`. A run still
     # going at its deadline is failed and refunded, and its result, if one comes, is discarded.
     "SERVICE_TIMEOUT": 30,
+    # How the project is served, for the database connection check (quickscale.W022): app
+    # servers (replicas), worker processes on each, threads in each worker. The generated
+    # settings read them from WEB_SERVERS, WEB_CONCURRENCY and GUNICORN_THREADS.
+    "WEB_SERVERS": 1,
+    "WEB_WORKERS": 2 * (os.cpu_count() or 1) + 1,
+    "WEB_THREADS": 4,
 }
 
 

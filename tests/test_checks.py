@@ -1,6 +1,13 @@
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings
 from django.core.checks import run_checks
+from django.db import connection
 from django.test import override_settings
+
+from tests.servers import free_port, project_environment
 
 
 def ids(messages):
@@ -37,6 +44,8 @@ def test_deploy_check_is_quiet_with_a_real_mail_server():
 def test_deploy_checks_stay_out_of_ordinary_checks(settings):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     deploy_only = {f"quickscale.W00{n}" for n in range(1, 5)} | {"quickscale.W010"}
+    deploy_only |= {"quickscale.W020", "quickscale.W021", "quickscale.W022"}
+    deploy_only |= {"quickscale.W030", "quickscale.W031", "quickscale.W032"}
     assert not deploy_only & ids(run_checks())
 
 
@@ -151,3 +160,120 @@ def test_an_api_rate_that_is_not_a_rate_is_an_error(settings, name, rate):
 def test_api_rates_in_any_unit_pass(settings, rate):
     settings.QUICKSCALE_API_RATE_LIMIT = settings.QUICKSCALE_API_AUTH_FAILURE_RATE_LIMIT = rate
     assert "quickscale.E011" not in ids(run_checks())
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+        }
+    }
+)
+def test_deploy_check_warns_when_a_redis_outage_would_turn_requests_into_errors():
+    messages = [m for m in run_checks(include_deployment_checks=True) if m.id == "quickscale.W020"]
+    assert messages and "quickscale.cache.DegradingRedisCache" in messages[0].hint
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "quickscale.cache.DegradingRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+        }
+    }
+)
+def test_deploy_check_is_quiet_with_the_cache_that_degrades():
+    assert "quickscale.W020" not in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cache")
+def test_deploy_check_warns_when_sessions_live_only_in_the_cache():
+    assert "quickscale.W021" in ids(run_checks(include_deployment_checks=True))
+
+
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
+def test_deploy_check_is_quiet_when_sessions_are_kept_in_the_database():
+    assert "quickscale.W021" not in ids(run_checks(include_deployment_checks=True))
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="asks PostgreSQL for its max_connections"
+)
+
+
+def connection_limit():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_connections")
+        (limit,) = cursor.fetchone()
+        cursor.execute("SHOW superuser_reserved_connections")
+        (reserved,) = cursor.fetchone()
+    return int(limit) - int(reserved)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_deploy_check_warns_when_the_servers_can_open_more_connections_than_postgresql_takes():
+    threads = settings.QUICKSCALE_WEB_THREADS
+    servers = connection_limit() // (2 * threads) + 1  # two workers each: one server too many
+    with override_settings(QUICKSCALE_WEB_SERVERS=servers, QUICKSCALE_WEB_WORKERS=2):
+        messages = [
+            m for m in run_checks(include_deployment_checks=True) if m.id == "quickscale.W022"
+        ]
+    assert len(messages) == 1
+    assert f"{servers * 2 * threads} connections" in messages[0].msg
+    assert f"{connection_limit()} " in messages[0].msg
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_deploy_check_is_quiet_while_the_connections_fit():
+    threads = settings.QUICKSCALE_WEB_THREADS
+    servers = connection_limit() // (2 * threads)
+    with override_settings(QUICKSCALE_WEB_SERVERS=servers, QUICKSCALE_WEB_WORKERS=2):
+        assert "quickscale.W022" not in ids(run_checks(include_deployment_checks=True))
+
+
+@pytest.mark.slow
+def test_the_connection_check_says_nothing_and_does_not_fail_when_the_database_is_unreachable(
+    test_project_dir,
+):
+    nowhere = f"postgres://postgres@127.0.0.1:{free_port()}/nothing"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=test_project_dir,
+        env=project_environment(DATABASE_URL=nowhere, WEB_SERVERS="1000"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "quickscale.W022" not in result.stderr
+
+
+@postgresql_only
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_deploy_check_of_the_generated_project_counts_its_servers(test_project_dir):
+    settings_dict = connection.settings_dict
+    url = (
+        f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/"
+        f"{settings_dict['NAME']}"
+    )
+    production = project_environment(
+        DEBUG="False",
+        SECRET_KEY="production-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG",
+        DATABASE_URL=url,
+    )
+
+    def deploy_check(servers):
+        return subprocess.run(
+            [sys.executable, "manage.py", "check", "--deploy"],
+            cwd=test_project_dir,
+            env={**production, "WEB_SERVERS": str(servers), "WEB_CONCURRENCY": "2"},
+            capture_output=True,
+            text=True,
+        )
+
+    assert "quickscale.W022" not in deploy_check(1).stderr
+    assert "quickscale.W022" in deploy_check(100).stderr

@@ -79,3 +79,23 @@ def test_the_api_answers_429_when_the_redis_count_is_over(redis_cache, api, cust
     with override_settings(QUICKSCALE_API_RATE_LIMIT="2/d"):
         statuses = [api.get("/api/v1/credits/balance").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    "backend",
+    ["django.core.cache.backends.redis.RedisCache", "quickscale.cache.DegradingRedisCache"],
+)
+def test_the_limit_fails_open_with_a_warning_when_the_cache_does_not_answer(backend, caplog):
+    from quickscale.degraded import RATE_LIMITS_NOT_ENFORCED
+    from tests.servers import free_port
+
+    nothing_there = {
+        "default": {"BACKEND": backend, "LOCATION": f"redis://127.0.0.1:{free_port()}/13"}
+    }
+    before = RATE_LIMITS_NOT_ENFORCED.count
+    RATE_LIMITS_NOT_ENFORCED.ended()  # as after a count that worked: the next failure warns
+    with override_settings(CACHES=nothing_there), caplog.at_level("WARNING"):
+        results = [rate_limit_retry_after(bucket="key:1", rate="1/m") for _ in range(5)]
+    assert results == [None] * 5
+    assert RATE_LIMITS_NOT_ENFORCED.count - before == 5
+    assert any("rate limits are not enforced" in r.getMessage() for r in caplog.records)
