@@ -92,3 +92,39 @@ def check_sender_address(
             )
         ]
     return []
+
+
+API_ERROR_MIDDLEWARE = "quickscale.apps.api.middleware.ApiErrorMiddleware"
+# Middleware that reads or answers API requests: an exception or error page from one of them
+# is JSON only when ApiErrorMiddleware wraps it.
+_READS_REQUESTS = ("django.", "allauth.", "whitenoise.", "quickscale.")
+
+
+@register(Tags.compatibility)
+def check_api_error_middleware(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    middleware = list(settings.MIDDLEWARE)
+    hint = f"Put {API_ERROR_MIDDLEWARE!r} first in MIDDLEWARE."
+    if API_ERROR_MIDDLEWARE not in middleware:
+        return [
+            Warning(
+                "ApiErrorMiddleware is not installed: errors under the API's path are answered "
+                "with HTML pages, not JSON.",
+                hint=hint,
+                id="quickscale.W040",
+            )
+        ]
+    before = middleware[: middleware.index(API_ERROR_MIDDLEWARE)]
+    if wrapped := [name for name in before if name.startswith(_READS_REQUESTS)]:
+        return [
+            Warning(
+                f"ApiErrorMiddleware comes after {', '.join(wrapped)}: their errors under the "
+                "API's path are answered with HTML pages, not JSON.",
+                hint=hint,
+                id="quickscale.W040",
+            )
+        ]
+    return []

@@ -57,3 +57,18 @@ def test_deploy_check_warns_about_a_localhost_sender():
 @override_settings(DEFAULT_FROM_EMAIL="Acme <hello@acme.example>")
 def test_deploy_check_is_quiet_with_a_real_sender():
     assert "quickscale.W004" not in ids(run_checks(include_deployment_checks=True))
+
+
+def test_a_project_without_the_api_error_middleware_is_warned(settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("ApiErrorMiddleware")]
+    assert "quickscale.W040" in ids(run_checks())
+
+
+def test_the_api_error_middleware_after_django_s_is_warned(settings):
+    rest = [m for m in settings.MIDDLEWARE if not m.endswith("ApiErrorMiddleware")]
+    settings.MIDDLEWARE = [rest[0], "quickscale.apps.api.middleware.ApiErrorMiddleware", *rest[1:]]
+    assert "quickscale.W040" in ids(run_checks())
+
+
+def test_the_generated_project_installs_the_api_error_middleware_first():
+    assert "quickscale.W040" not in ids(run_checks())
