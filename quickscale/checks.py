@@ -7,7 +7,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 PROCESS_LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
@@ -128,3 +128,27 @@ def check_api_error_middleware(
             )
         ]
     return []
+
+
+@register(Tags.compatibility)
+def check_service_costs(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    from quickscale.apps.credits.models import MAX_CREDITS
+    from quickscale.apps.services.registry import registry
+
+    return [
+        Error(
+            f"The service {service.name!r} costs {service.cost!r}: a cost is a whole number of "
+            f"credits from 0 to {MAX_CREDITS:,}, and every call of it would fail.",
+            hint=f"Set {type(service).__name__}.cost to a whole number in that range.",
+            obj=type(service),
+            id="quickscale.E040",
+        )
+        for service in registry
+        if isinstance(service.cost, bool)
+        or not isinstance(service.cost, int)
+        or not 0 <= service.cost <= MAX_CREDITS
+    ]

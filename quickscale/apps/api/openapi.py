@@ -29,6 +29,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "The Idempotency-Key header is empty, too long or not printable ASCII.",
     ),
     "invalid_cursor": (400, "`before` is not the `next` value of a previous page."),
+    "cost_too_large": (
+        400,
+        "The input would cost more credits than an account can hold (`maximum`).",
+    ),
     "missing_key": (401, "No Authorization header (and no signed-in session)."),
     "malformed_key": (401, "The Authorization header is not `Bearer PREFIX.SECRET`."),
     "invalid_key": (401, "The API key is not valid."),
@@ -93,6 +97,7 @@ SCHEMAS: dict[str, Any] = {
                     "run": {"type": "integer"},
                     "retry_after": {"type": "integer"},
                     "limit": {"type": "integer"},
+                    "maximum": {"type": "integer"},
                     "request_id": {"type": "string"},
                 },
             }
@@ -207,7 +212,9 @@ def _run_path(service: BaseService) -> dict[str, Any]:
                 "200": _ok(
                     "The service ran; its cost was debited", {"$ref": "#/components/schemas/Run"}
                 ),
-                "400": _error("Input that does not fit the schema, or invalid JSON"),
+                "400": _error(
+                    "Input that does not fit the schema, invalid JSON, or a cost past the maximum"
+                ),
                 "413": _error("A request body over the API's limit"),
                 "402": _error("Not enough credits; the error names the balance and the cost"),
                 "403": _error("The key's scopes do not include this service, or a CSRF failure"),

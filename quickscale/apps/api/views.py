@@ -25,6 +25,7 @@ from quickscale.apps.services.selectors import service_runs_page, services_enabl
 from quickscale.apps.services.services import service_run
 from quickscale.conf import app_settings
 from quickscale.exceptions import (
+    CreditLimitError,
     IdempotencyConflictError,
     InsufficientCreditsError,
     InvalidServiceInputError,
@@ -194,6 +195,8 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
         return api_error(403, "forbidden_scope", error.message)
     except InvalidServiceInputError as error:
         return api_error(400, "invalid_input", error.message, fields=error.fields)
+    except CreditLimitError as error:
+        return api_error(400, "cost_too_large", error.message, maximum=error.maximum)
     except InsufficientCreditsError as error:
         return api_error(
             402, "insufficient_credits", error.message, balance=error.balance, cost=error.requested

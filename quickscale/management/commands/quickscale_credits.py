@@ -46,6 +46,16 @@ def positive_int(value: str) -> int:
     return number
 
 
+def nonzero_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number == 0:
+        raise argparse.ArgumentTypeError("an adjustment cannot be zero")
+    return number
+
+
 def user_named(email: str) -> User:
     """The user with this e-mail address (any case), or the command's error."""
     user = user_get_by_email(email=email)
@@ -103,6 +113,14 @@ class Command(BaseCommand):
         consume.add_argument("--idempotency-key", metavar="K")
         consume.add_argument("--description", default="", metavar="TEXT")
 
+        adjust = commands.add_parser(
+            "adjust", help="an operator's correction: add (N > 0) or remove (N < 0) credits"
+        )
+        adjust.add_argument("--user", required=True, metavar="EMAIL")
+        adjust.add_argument("--amount", required=True, type=nonzero_int, metavar="N")
+        adjust.add_argument("--reason", required=True, metavar="TEXT")
+        adjust.add_argument("--idempotency-key", metavar="K")
+
         refund = commands.add_parser("refund", help="give a debit back to the lots it drew from")
         refund.add_argument("--entry", required=True, type=positive_int, metavar="ID")
         refund.add_argument("--idempotency-key", metavar="K")
@@ -157,6 +175,20 @@ class Command(BaseCommand):
         balance = credit_balance_get(user=user)
         self.stdout.write(
             f"Debited {-entry.amount} credits from {user.email} (entry {entry.pk}); "
+            f"balance {balance.total}."
+        )
+
+    def _adjust(self, options: dict[str, Any]) -> None:
+        user = user_named(options["user"])
+        entry = services.credits_adjust(
+            user=user,
+            amount=options["amount"],
+            reason=options["reason"],
+            idempotency_key=self._key(options),
+        )
+        balance = credit_balance_get(user=user)
+        self.stdout.write(
+            f"Adjusted the credits of {user.email} by {entry.amount:+d} (entry {entry.pk}); "
             f"balance {balance.total}."
         )
 

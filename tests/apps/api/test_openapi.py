@@ -23,6 +23,7 @@ from schemathesis.config import SchemathesisConfig
 
 from quickscale.apps.api.openapi import openapi_document
 from quickscale.apps.api.services import api_key_create, api_key_revoke
+from quickscale.apps.credits.models import MAX_CREDITS
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.services.base import BaseService
@@ -205,6 +206,27 @@ def _failed(c):
         registry._services.pop(Exploding.name)
 
 
+class Priceless(BaseService):
+    name = "priceless_for_docs"
+    description = "Priced by the input."
+    cost = 1
+    input_schema = {"type": "object", "properties": {"units": {"type": "integer"}}}
+
+    def cost_for(self, data):
+        return data.get("units", 1)
+
+    def run(self, data):
+        return {}
+
+
+def _cost_too_large(c):
+    registry.register(Priceless)
+    try:
+        return post(c.api, f"/api/v1/services/{Priceless.name}/run", {"units": MAX_CREDITS + 1})
+    finally:
+        registry._services.pop(Priceless.name)
+
+
 def _too_large(c):
     return post(c.api, data="x" * (app_settings.API_MAX_BODY_SIZE + 1))
 
@@ -234,6 +256,7 @@ SCENARIOS = {
     "invalid_input": (RUN, lambda c: post(c.api, data={"text": 5})),
     "invalid_idempotency_key": (RUN, lambda c: post(c.api, HTTP_IDEMPOTENCY_KEY="k" * 256)),
     "invalid_cursor": ("/api/v1/usage", lambda c: c.api.get("/api/v1/usage?before=x")),
+    "cost_too_large": (RUN, _cost_too_large),
     "missing_key": (BALANCE, lambda c: Client().get(BALANCE)),
     "malformed_key": (BALANCE, lambda c: bearer("nope").get(BALANCE)),
     "invalid_key": (BALANCE, lambda c: bearer("AAAA." + "B" * 32).get(BALANCE)),
