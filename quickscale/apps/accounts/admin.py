@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
 
 from quickscale.apps.accounts.models import User
 
@@ -21,6 +25,23 @@ class UserEditForm(UserChangeForm):  # type: ignore[type-arg]
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            if request.method != "POST":
+                raise
+            # The address was taken between the form's check and the save (a sign-up at the
+            # same moment); everything was rolled back, and the form's check, run again,
+            # reports the address as taken.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ("email",)

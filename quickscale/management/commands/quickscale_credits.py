@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
 from quickscale.apps.accounts.selectors import user_get_by_email
+from quickscale.apps.accounts.validators import EMAIL_MAX_LENGTH, email_length_message
 from quickscale.apps.credits import services
 from quickscale.apps.credits.models import LedgerEntry, LotKind
 from quickscale.apps.credits.selectors import credit_balance_get, ledger_entries_iter
@@ -58,6 +59,8 @@ def nonzero_int(value: str) -> int:
 
 def user_named(email: str) -> User:
     """The user with this e-mail address (any case), or the command's error."""
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise CommandError(f"No user can have this address: {email_length_message(email)}")
     user = user_get_by_email(email=email)
     if user is None:
         raise CommandError(f"No user has the e-mail address {email!r}.")
