@@ -2,13 +2,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 
+from quickscale.admin_ui.search import BoundedSearchAdmin
 from quickscale.apps.accounts.models import User
+
+
+class ModelIdsChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Django's field sends an id past 64 bits to the database, where SQLite raises an
+    OverflowError (a 500): such an id is no choice, and says so."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                number = int(pk)
+            except (TypeError, ValueError):
+                continue  # Django's own check refuses it
+            if not -(2**63) <= number < 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
 
 
 class UserCreationForm(AdminUserCreationForm):  # type: ignore[type-arg]
@@ -24,7 +45,7 @@ class UserEditForm(UserChangeForm):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(BoundedSearchAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
     def changeform_view(
         self,
         request: HttpRequest,
@@ -44,6 +65,13 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
 
     form = UserEditForm
     add_form = UserCreationForm
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:  # type: ignore[type-arg]
+        kwargs.setdefault("form_class", ModelIdsChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     ordering = ("email",)
     list_display = ("email", "name", "is_active", "is_staff", "date_joined", "last_login")
     list_filter = ("is_active", "is_staff", "is_superuser")
