@@ -32,7 +32,7 @@ from quickscale.apps.credits.models import CreditLot, LedgerEntry
 from quickscale.apps.credits.services import credits_consume, credits_grant
 from quickscale.apps.services.models import ServiceConfig
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
 SCALE = int(os.environ.get("QUICKSCALE_FUZZ_SCALE", "1"))
 EXAMPLES = 30 * SCALE  # per form: rendering a page costs 20-100 ms, and there are ~40 forms

@@ -197,7 +197,8 @@ def _run_path(service: BaseService) -> dict[str, Any]:
                         "A retry with the same key runs and charges once "
                         "and returns the first result."
                     ),
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                    # Printable ASCII, as the server checks it (views.IDEMPOTENCY_KEY).
+                    "schema": {"type": "string", "pattern": "^[\\x20-\\x7e]{1,255}$"},
                 }
             ],
             "requestBody": {
