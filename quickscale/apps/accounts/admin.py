@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 
-from quickscale.admin_ui.search import BoundedSearchAdmin
+from quickscale.admin_ui.bounded import BoundedInputAdmin
 from quickscale.apps.accounts.models import User
 
 
@@ -45,7 +45,7 @@ class UserEditForm(UserChangeForm):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(BoundedSearchAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(BoundedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
     def changeform_view(
         self,
         request: HttpRequest,

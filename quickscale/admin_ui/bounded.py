@@ -1,0 +1,68 @@
+"""QuickScale's admin pages refuse input the database cannot take, with a message, instead of
+letting it reach the database as a 500."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+# Longer than any e-mail address (254), key or idempotency key (255) the pages search. SQLite
+# refuses LIKE patterns over 50,000 bytes, so a pasted page of text would be a 500.
+SEARCH_MAX_LENGTH = 256
+# Ids are 64-bit: SQLite raises OverflowError for a larger one in `pk__in`, which the admin
+# runs on the rows an action or a list's edits name.
+ID_RANGE = range(-(2**63), 2**63)
+
+
+def _out_of_range(values: list[str]) -> bool:
+    for value in values:
+        try:
+            number = int(value)
+        except ValueError:
+            continue  # not a number: the admin's own checks refuse it
+        if number not in ID_RANGE:
+            return True
+    return False
+
+
+class BoundedInputAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A search longer than SEARCH_MAX_LENGTH finds nothing and says why (a NUL character
+    never gets that far: the admin's search form refuses it), and a list's action or edits
+    naming an id past 64 bits are refused with a message, changing nothing."""
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Model], search_term: str
+    ) -> tuple[QuerySet[Model], bool]:
+        if len(search_term) > SEARCH_MAX_LENGTH:
+            messages.warning(
+                request,
+                f"Nothing was searched: a search has at most {SEARCH_MAX_LENGTH} characters.",
+            )
+            return queryset.none(), False
+        results: tuple[QuerySet[Model], bool] = super().get_search_results(
+            request, queryset, search_term
+        )
+        return results
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "POST":
+            edited = re.compile(rf"form-\d+-{re.escape(self.model._meta.pk.name)}")
+            ids = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME) + [
+                value
+                for name in request.POST
+                if edited.fullmatch(name)
+                for value in request.POST.getlist(name)
+            ]
+            if _out_of_range(ids):
+                self.message_user(
+                    request, "Nothing was changed: no row has an id that large.", messages.ERROR
+                )
+                return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)

@@ -1,0 +1,96 @@
+"""QuickScale's admin pages answer input the database cannot take with a message, not a 500."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from quickscale.apps.services.models import ServiceConfig
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    User = get_user_model()
+    client.force_login(User.objects.create_superuser(email="root@example.com", password="x"))
+    return client
+
+
+ADMIN_SEARCHES = [
+    "quickscale_accounts_user_changelist",
+    "quickscale_api_apikey_changelist",
+    "quickscale_credits_creditaccount_changelist",
+    "quickscale_credits_creditlot_changelist",
+    "quickscale_credits_ledgerentry_changelist",
+    "quickscale_services_serviceconfig_changelist",
+    "quickscale_services_servicerun_changelist",
+]
+
+
+@pytest.mark.parametrize("changelist", ADMIN_SEARCHES)
+@pytest.mark.parametrize("term", ["x" * 60_000, "é" * 30_000, "x" * 257])
+def test_a_search_the_database_cannot_take_finds_nothing_and_says_why(
+    admin_client, changelist, term
+):
+    response = admin_client.get(reverse(f"admin:{changelist}"), {"q": term})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
+    assert "a search has at most 256 characters" in response.content.decode()
+
+
+def test_an_ordinary_search_still_finds(admin_client):
+    response = admin_client.get(reverse("admin:quickscale_accounts_user_changelist"), {"q": "root"})
+    assert response.context["cl"].result_count == 1
+
+
+TOO_LARGE = [str(2**63), str(2**64), str(-(2**63) - 1)]
+
+
+@pytest.mark.parametrize("changelist", ADMIN_SEARCHES)
+@pytest.mark.parametrize("pk", TOO_LARGE)
+def test_an_action_on_an_id_past_64_bits_changes_nothing_and_says_why(admin_client, changelist, pk):
+    User = get_user_model()
+    before = User.objects.count()
+    response = admin_client.post(
+        reverse(f"admin:{changelist}"),
+        {"action": "delete_selected", "_selected_action": [pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "no row has an id that large" in response.content.decode()
+    assert User.objects.count() == before
+
+
+@pytest.mark.parametrize("pk", TOO_LARGE)
+def test_list_edits_naming_an_id_past_64_bits_change_nothing_and_say_why(admin_client, pk):
+    config = ServiceConfig.objects.create(name="sentiment", enabled=True)
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": pk,
+        "form-0-enabled": "",
+        "_save": "Save",
+    }
+    response = admin_client.post(
+        reverse("admin:quickscale_services_serviceconfig_changelist"), data, follow=True
+    )
+    assert response.status_code == 200
+    assert "no row has an id that large" in response.content.decode()
+    config.refresh_from_db()
+    assert config.enabled
+
+
+def test_list_edits_still_save(admin_client):
+    config = ServiceConfig.objects.create(name="sentiment", enabled=True)
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": str(config.pk),
+        "_save": "Save",
+    }
+    response = admin_client.post(
+        reverse("admin:quickscale_services_serviceconfig_changelist"), data
+    )
+    assert response.status_code == 302
+    config.refresh_from_db()
+    assert not config.enabled
