@@ -35,7 +35,7 @@ from quickscale.apps.services.models import ServiceConfig
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
 SCALE = int(os.environ.get("QUICKSCALE_FUZZ_SCALE", "1"))
-EXAMPLES = 30 * SCALE  # per form: rendering a page costs 20-100 ms, and there are ~40 forms
+EXAMPLES = 40 * SCALE  # per form: rendering a page costs 20-100 ms, and there are ~40 forms
 FUZZ = hypothesis_settings(
     max_examples=EXAMPLES,
     derandomize=True,

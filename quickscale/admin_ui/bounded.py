@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
@@ -15,25 +16,28 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 # refuses LIKE patterns over 50,000 bytes, so a pasted page of text would be a 500.
 SEARCH_MAX_LENGTH = 256
 # Ids are 64-bit: SQLite raises OverflowError for a larger one in `pk__in`, which the admin
-# runs on the rows an action or a list's edits name.
+# runs on the rows an action or a list's edits name (and any database raises ValueError there
+# for an id that is not a number at all).
 ID_RANGE = range(-(2**63), 2**63)
-
-
-def _out_of_range(values: list[str]) -> bool:
-    for value in values:
-        try:
-            number = int(value)
-        except ValueError:
-            continue  # not a number: the admin's own checks refuse it
-        if number not in ID_RANGE:
-            return True
-    return False
+BAD_IDS = "Nothing was changed: the request names a row id that cannot exist."
 
 
 class BoundedInputAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """A search longer than SEARCH_MAX_LENGTH finds nothing and says why (a NUL character
     never gets that far: the admin's search form refuses it), and a list's action or edits
-    naming an id past 64 bits are refused with a message, changing nothing."""
+    naming an id that is not one (not a number, or past 64 bits) are refused with a message,
+    changing nothing."""
+
+    def _impossible_ids(self, values: list[str]) -> bool:
+        pk = self.model._meta.pk
+        for value in values:
+            try:
+                python = pk.to_python(value)
+            except ValidationError:
+                return True
+            if isinstance(python, int) and python not in ID_RANGE:
+                return True
+        return False
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Model], search_term: str
@@ -60,9 +64,7 @@ class BoundedInputAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 if edited.fullmatch(name)
                 for value in request.POST.getlist(name)
             ]
-            if _out_of_range(ids):
-                self.message_user(
-                    request, "Nothing was changed: no row has an id that large.", messages.ERROR
-                )
+            if self._impossible_ids(ids):
+                self.message_user(request, BAD_IDS, messages.ERROR)
                 return HttpResponseRedirect(request.get_full_path())
         return super().changelist_view(request, extra_context)
