@@ -46,32 +46,8 @@ class UserEditForm(UserChangeForm):  # type: ignore[type-arg]
 
 @admin.register(User)
 class UserAdmin(BoundedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except IntegrityError:
-            if request.method != "POST":
-                raise
-            # The address was taken between the form's check and the save (a sign-up at the
-            # same moment); everything was rolled back, and the form's check, run again,
-            # reports the address as taken.
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
     form = UserEditForm
     add_form = UserCreationForm
-
-    def formfield_for_manytomany(
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> forms.ModelMultipleChoiceField | None:  # type: ignore[type-arg]
-        kwargs.setdefault("form_class", ModelIdsChoiceField)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
     ordering = ("email",)
     list_display = ("email", "name", "is_active", "is_staff", "date_joined", "last_login")
     list_filter = ("is_active", "is_staff", "is_superuser")
@@ -95,3 +71,26 @@ class UserAdmin(BoundedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
             },
         ),
     )
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:  # type: ignore[type-arg]
+        kwargs.setdefault("form_class", ModelIdsChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            if request.method != "POST":
+                raise
+            # The address was taken between the form's check and the save (a sign-up at the
+            # same moment); everything was rolled back, and the form's check, run again,
+            # reports the address as taken.
+            return super().changeform_view(request, object_id, form_url, extra_context)
