@@ -19,7 +19,8 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         return cleaned
 
     def validate_unique_email(self, email: str) -> str:
-        # Changing an address (ACCOUNT_CHANGE_EMAIL) comes here without clean_email.
+        # allauth's ChangeEmailForm (the change of address in verification by code, and the
+        # headless API) comes here without clean_email.
         validate_email_length(email)
         unique: str = super().validate_unique_email(email)
         return unique

@@ -8,6 +8,7 @@ import io
 import threading
 
 import pytest
+from allauth.account.forms import ChangeEmailForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.models import EmailAddress
 from allauth.core import context
@@ -91,6 +92,25 @@ def test_adding_an_address_over_254_characters_is_refused(client):
     response = client.post(reverse("account_email"), {"action_add": "", "email": address(255)})
     assert_refused_for_length(response)
     assert list(EmailAddress.objects.values_list("email", flat=True)) == ["ada@example.com"]
+
+
+def test_in_one_address_mode_changing_to_an_address_over_254_characters_is_refused(
+    client, settings
+):
+    settings.ACCOUNT_CHANGE_EMAIL = True  # allauth's one-address mode: change instead of add
+    user = User.objects.create_user(email="ada@example.com", password=PASSWORD)
+    EmailAddress.objects.create(user=user, email="ada@example.com", verified=True, primary=True)
+    client.force_login(user)
+    response = client.post(reverse("account_email"), {"action_add": "", "email": address(255)})
+    assert_refused_for_length(response)
+    assert list(EmailAddress.objects.values_list("email", flat=True)) == ["ada@example.com"]
+
+
+def test_allauth_s_change_of_address_form_refuses_an_address_over_254_characters():
+    # Used by verification by code and by allauth's headless API.
+    form = ChangeEmailForm(data={"email": address(255)}, email="ada@example.com")
+    assert not form.is_valid()
+    assert str(EMAIL_MAX_LENGTH) in " ".join(form.errors["email"])
 
 
 def test_password_reset_refuses_an_address_over_254_characters_and_sends_nothing(client):
