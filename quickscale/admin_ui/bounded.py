@@ -20,13 +20,15 @@ SEARCH_MAX_LENGTH = 256
 # for an id that is not a number at all).
 ID_RANGE = range(-(2**63), 2**63)
 BAD_IDS = "Nothing was changed: the request names a row id that cannot exist."
+# PostgreSQL refuses a NUL character in any text it is sent (a DataError), and no row holds one.
+NUL_FILTER = "Nothing was filtered: a filter held a NUL character."
 
 
 class BoundedInputAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """A search longer than SEARCH_MAX_LENGTH finds nothing and says why (a NUL character
-    never gets that far: the admin's search form refuses it), and a list's action or edits
-    naming an id that is not one (not a number, or past 64 bits) are refused with a message,
-    changing nothing."""
+    """A search longer than SEARCH_MAX_LENGTH finds nothing and says why, a list filtered by
+    a value with a NUL character is shown unfiltered and says why (the admin's search form
+    refuses NUL itself), and a list's action or edits naming an id that is not one (not a
+    number, or past 64 bits) are refused with a message, changing nothing."""
 
     def _impossible_ids(self, values: list[str]) -> bool:
         pk = self.model._meta.pk
@@ -56,6 +58,9 @@ class BoundedInputAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+            self.message_user(request, NUL_FILTER, messages.WARNING)
+            return HttpResponseRedirect(request.path)
         if request.method == "POST":
             edited = re.compile(rf"form-\d+-{re.escape(self.model._meta.pk.name)}")
             ids = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME) + [

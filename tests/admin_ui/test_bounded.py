@@ -96,3 +96,24 @@ def test_list_edits_still_save(admin_client):
     assert response.status_code == 302
     config.refresh_from_db()
     assert not config.enabled
+
+
+FILTERS = {
+    "quickscale_accounts_user_changelist": "is_active__exact",
+    "quickscale_api_apikey_changelist": "status",
+    "quickscale_credits_creditlot_changelist": "source_type",
+    "quickscale_credits_ledgerentry_changelist": "kind__exact",
+    "quickscale_services_servicerun_changelist": "status__exact",
+}
+
+
+@pytest.mark.parametrize("changelist", FILTERS)
+def test_a_filter_with_a_nul_character_shows_the_list_unfiltered_and_says_why(
+    admin_client, changelist
+):
+    response = admin_client.get(
+        reverse(f"admin:{changelist}"), {FILTERS[changelist]: "a\x00b"}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse(f"admin:{changelist}")
+    assert "a filter held a NUL character" in response.content.decode()
