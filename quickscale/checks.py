@@ -376,3 +376,63 @@ def check_database_connections(
                 )
             )
     return messages
+
+
+API_ERROR_MIDDLEWARE = "quickscale.apps.api.middleware.ApiErrorMiddleware"
+# Middleware that reads or answers API requests: an exception or error page from one of them
+# is JSON only when ApiErrorMiddleware wraps it.
+_READS_REQUESTS = ("django.", "allauth.", "whitenoise.", "quickscale.")
+
+
+@register(Tags.compatibility)
+def check_api_error_middleware(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    middleware = list(settings.MIDDLEWARE)
+    hint = f"Put {API_ERROR_MIDDLEWARE!r} first in MIDDLEWARE."
+    if API_ERROR_MIDDLEWARE not in middleware:
+        return [
+            Warning(
+                "ApiErrorMiddleware is not installed: errors under the API's path are answered "
+                "with HTML pages, not JSON.",
+                hint=hint,
+                id="quickscale.W040",
+            )
+        ]
+    before = middleware[: middleware.index(API_ERROR_MIDDLEWARE)]
+    if wrapped := [name for name in before if name.startswith(_READS_REQUESTS)]:
+        return [
+            Warning(
+                f"ApiErrorMiddleware comes after {', '.join(wrapped)}: their errors under the "
+                "API's path are answered with HTML pages, not JSON.",
+                hint=hint,
+                id="quickscale.W040",
+            )
+        ]
+    return []
+
+
+@register(Tags.compatibility)
+def check_service_costs(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    from quickscale.apps.credits.models import MAX_CREDITS
+    from quickscale.apps.services.registry import registry
+
+    return [
+        Error(
+            f"The service {service.name!r} costs {service.cost!r}: a cost is a whole number of "
+            f"credits from 0 to {MAX_CREDITS:,}, and every call of it would fail.",
+            hint=f"Set {type(service).__name__}.cost to a whole number in that range.",
+            obj=type(service),
+            id="quickscale.E040",
+        )
+        for service in registry
+        if isinstance(service.cost, bool)
+        or not isinstance(service.cost, int)
+        or not 0 <= service.cost <= MAX_CREDITS
+    ]

@@ -17,6 +17,10 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_LIMIT": "120/m",
     # Failed key authentications per client address and window; past it, 429 until it ends.
     "API_AUTH_FAILURE_RATE_LIMIT": "20/m",
+    # The largest request body the API reads, in bytes; larger ones get a JSON 413. It leaves
+    # room for the biggest input a shipped service takes in any JSON encoding (100,000
+    # characters, escaped as \uXXXX pairs: 1.2 MB), under Django's 2.5 MB for forms.
+    "API_MAX_BODY_SIZE": 2 * 1024 * 1024,
     # Modules whose services register themselves; a package's submodules are imported too.
     "SERVICE_MODULES": ["quickscale.apps.services.examples"],
     # Seconds a service run may take, unless the service sets its own `timeout`. A run still

@@ -65,6 +65,14 @@ class InvalidCreditRequestError(CreditsError):
     pass
 
 
+class CreditLimitError(InvalidCreditRequestError):
+    """An amount, or the balance it would make, past MAX_CREDITS."""
+
+    def __init__(self, message: str, *, maximum: int) -> None:
+        super().__init__(message, hint="Nothing was changed; use a smaller amount.")
+        self.maximum = maximum
+
+
 class InsufficientCreditsError(CreditsError):
     def __init__(self, *, balance: int, requested: int) -> None:
         super().__init__(

@@ -277,3 +277,18 @@ def test_the_deploy_check_of_the_generated_project_counts_its_servers(test_proje
 
     assert "quickscale.W022" not in deploy_check(1).stderr
     assert "quickscale.W022" in deploy_check(100).stderr
+
+
+def test_a_project_without_the_api_error_middleware_is_warned(settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("ApiErrorMiddleware")]
+    assert "quickscale.W040" in ids(run_checks())
+
+
+def test_the_api_error_middleware_after_django_s_is_warned(settings):
+    rest = [m for m in settings.MIDDLEWARE if not m.endswith("ApiErrorMiddleware")]
+    settings.MIDDLEWARE = [rest[0], "quickscale.apps.api.middleware.ApiErrorMiddleware", *rest[1:]]
+    assert "quickscale.W040" in ids(run_checks())
+
+
+def test_the_generated_project_installs_the_api_error_middleware_first():
+    assert "quickscale.W040" not in ids(run_checks())

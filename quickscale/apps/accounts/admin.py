@@ -1,10 +1,35 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
 
+from quickscale.admin_ui.bounded import BoundedInputAdmin
 from quickscale.apps.accounts.models import User
+
+
+class ModelIdsChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Django's field sends an id past 64 bits to the database, where SQLite raises an
+    OverflowError (a 500): such an id is no choice, and says so."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                number = int(pk)
+            except (TypeError, ValueError):
+                continue  # Django's own check refuses it
+            if not -(2**63) <= number < 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
 
 
 class UserCreationForm(AdminUserCreationForm):  # type: ignore[type-arg]
@@ -20,7 +45,7 @@ class UserEditForm(UserChangeForm):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(BoundedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ("email",)
@@ -46,3 +71,26 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
             },
         ),
     )
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:  # type: ignore[type-arg]
+        kwargs.setdefault("form_class", ModelIdsChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            if request.method != "POST":
+                raise
+            # The address was taken between the form's check and the save (a sign-up at the
+            # same moment); everything was rolled back, and the form's check, run again,
+            # reports the address as taken.
+            return super().changeform_view(request, object_id, form_url, extra_context)

@@ -8,12 +8,13 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from quickscale.apps.accounts.managers import UserManager, email_normalize
+from quickscale.apps.accounts.validators import EMAIL_MAX_LENGTH
 
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an e-mail address; there is no username."""
 
-    email = models.EmailField("e-mail address", unique=True)
+    email = models.EmailField("e-mail address", unique=True, max_length=EMAIL_MAX_LENGTH)
     name = models.CharField("name", max_length=150, blank=True)
     is_staff = models.BooleanField(
         "staff status",

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from quickscale.admin_ui.bounded import BoundedInputAdmin
 from quickscale.apps.api.forms import AdminApiKeyCreateForm
 from quickscale.apps.api.models import ApiKey
 from quickscale.apps.api.services import api_key_create, api_key_revoke
@@ -43,7 +44,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiKeyAdmin(BoundedInputAdmin):
     list_display = (
         "prefix",
         "name",

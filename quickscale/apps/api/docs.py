@@ -14,6 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from quickscale.apps.api.openapi import openapi_document
+from quickscale.apps.api.views import api_methods
 from quickscale.apps.services.selectors import services_enabled
 
 EXAMPLE_TEXT = "QuickScale makes paid APIs simple. It is great!"
@@ -251,6 +252,7 @@ def api_docs_from(document: dict[str, Any]) -> ApiDocs:
     )
 
 
+@api_methods("GET")
 def api_docs(request: HttpRequest) -> HttpResponse:
     """Public: what the API offers is no secret, and a visitor decides here whether to sign up."""
     document = openapi_document(request.build_absolute_uri("/")[:-1], services_enabled())

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from quickscale.apps.accounts.managers import email_normalize
 from quickscale.apps.accounts.models import User
+from quickscale.apps.accounts.validators import EMAIL_MAX_LENGTH
 from quickscale.apps.services.registry import registry
 
 
@@ -63,7 +64,7 @@ class ApiKeyCreateForm(_KeyFieldsForm):
 
 
 class AdminApiKeyCreateForm(_KeyFieldsForm):
-    user = forms.EmailField(label="User's e-mail address")
+    user = forms.EmailField(label="User's e-mail address", max_length=EMAIL_MAX_LENGTH)
     field_order = ("user", "name", "expires_at", "scopes")
 
     def clean_user(self) -> User:

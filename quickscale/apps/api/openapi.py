@@ -14,13 +14,25 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 # Every `error.code` the API answers: its HTTP status and what it means. The document lists
 # them, so a client (and the API page) can rely on the set.
 ERROR_CODES: dict[str, tuple[int, str]] = {
-    "invalid_json": (400, "The request body is not a JSON object."),
+    "bad_request": (
+        400,
+        "The request could not be read: a malformed header (such as Content-Length), host or body.",
+    ),
+    "invalid_json": (
+        400,
+        "The request body is not a JSON object (or is nested too deeply, or holds a number "
+        "past any float).",
+    ),
     "invalid_input": (400, "The input does not fit the service's schema; `fields` says why."),
     "invalid_idempotency_key": (
         400,
         "The Idempotency-Key header is empty, too long or not printable ASCII.",
     ),
     "invalid_cursor": (400, "`before` is not the `next` value of a previous page."),
+    "cost_too_large": (
+        400,
+        "The input would cost more credits than an account can hold (`maximum`).",
+    ),
     "missing_key": (401, "No Authorization header (and no signed-in session)."),
     "malformed_key": (401, "The Authorization header is not `Bearer PREFIX.SECRET`."),
     "invalid_key": (401, "The API key is not valid."),
@@ -28,16 +40,23 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "expired_key": (401, "The API key has expired."),
     "inactive_account": (401, "The account the API key belongs to is inactive."),
     "insufficient_credits": (402, "Not enough credits; `balance` and `cost` say how many."),
+    "forbidden": (403, "This request is not allowed."),
     "forbidden_scope": (403, "The key's scopes do not include this service."),
     "csrf_failed": (403, "A signed-in browser sent no CSRF token (keys need none)."),
+    "not_found": (404, "There is no endpoint at this path."),
     "service_not_found": (404, "There is no such service, or it is switched off."),
     "method_not_allowed": (405, "The endpoint does not take this method; see the Allow header."),
     "idempotency_conflict": (409, "The Idempotency-Key was used for a different request."),
     "request_in_progress": (409, "A request with this Idempotency-Key is still running."),
+    "request_too_large": (413, "The request body is over `limit` bytes."),
     "rate_limited": (429, "Too many requests; retry after `retry_after` seconds."),
     "too_many_failed_authentications": (
         429,
         "Too many failed key authentications from this address; retry after `retry_after` s.",
+    ),
+    "internal_error": (
+        500,
+        "Something unexpected went wrong on the server; `request_id` names it in the server's log.",
     ),
     "service_failed": (502, "The service failed; its cost was refunded. `run` names the run."),
     "deadline_exceeded": (
@@ -59,6 +78,7 @@ def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 COMMON = {
     "401": _error("Missing, malformed, unknown, wrong, revoked or expired key"),
     "429": _error("Rate limited; see Retry-After"),
+    "500": _error("An unexpected error; `request_id` names it in the server's log"),
 }
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -85,6 +105,9 @@ SCHEMAS: dict[str, Any] = {
                     "cost": {"type": "integer"},
                     "run": {"type": "integer"},
                     "retry_after": {"type": "integer"},
+                    "limit": {"type": "integer"},
+                    "maximum": {"type": "integer"},
+                    "request_id": {"type": "string"},
                 },
             }
         },
@@ -183,7 +206,8 @@ def _run_path(service: BaseService) -> dict[str, Any]:
                         "A retry with the same key runs and charges once "
                         "and returns the first result."
                     ),
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                    # Printable ASCII, as the server checks it (views.IDEMPOTENCY_KEY).
+                    "schema": {"type": "string", "pattern": "^[\\x20-\\x7e]{1,255}$"},
                 }
             ],
             "requestBody": {
@@ -198,7 +222,10 @@ def _run_path(service: BaseService) -> dict[str, Any]:
                 "200": _ok(
                     "The service ran; its cost was debited", {"$ref": "#/components/schemas/Run"}
                 ),
-                "400": _error("Input that does not fit the schema, or invalid JSON"),
+                "400": _error(
+                    "Input that does not fit the schema, invalid JSON, or a cost past the maximum"
+                ),
+                "413": _error("A request body over the API's limit"),
                 "402": _error("Not enough credits; the error names the balance and the cost"),
                 "403": _error("The key's scopes do not include this service, or a CSRF failure"),
                 "404": _error("The service is switched off"),
@@ -264,7 +291,7 @@ def openapi_document(server: str, services: Iterable[BaseService] | None = None)
                         "in": "query",
                         "required": False,
                         "description": "The `next` value of the previous page.",
-                        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                        "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
                     }
                 ],
                 "responses": {

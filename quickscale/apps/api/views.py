@@ -4,6 +4,7 @@ into statuses; errors always have the shape {"error": {"code", "message", ...}}.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -24,6 +25,7 @@ from quickscale.apps.services.selectors import service_runs_page, services_enabl
 from quickscale.apps.services.services import service_run
 from quickscale.conf import app_settings
 from quickscale.exceptions import (
+    CreditLimitError,
     IdempotencyConflictError,
     InsufficientCreditsError,
     InvalidServiceInputError,
@@ -34,6 +36,9 @@ from quickscale.exceptions import (
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 IDEMPOTENCY_KEY = re.compile(rf"[\x20-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}")
+# A run's id, in ASCII digits: str.isdigit() also takes '²' (which int() refuses) and
+# Arabic-Indic digits (which it reads). Eighteen digits stay inside a bigint.
+CURSOR = re.compile(r"[0-9]{1,18}")
 USAGE_PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
 
@@ -45,6 +50,30 @@ def _csrf_refusal(request: HttpRequest) -> HttpResponse | None:
     return middleware.process_view(request, lambda r: HttpResponse(), (), {})
 
 
+def _method_not_allowed(methods: tuple[str, ...]) -> HttpResponse:
+    response = api_error(405, "method_not_allowed", f"Use {' or '.join(methods)}.")
+    response["Allow"] = ", ".join(methods)
+    return response
+
+
+def api_methods(*methods: str) -> Callable[[View], View]:
+    """A JSON 405 for any other method, for the API's public documents. They change nothing,
+    so there is no CSRF to check: a POST gets its 405, not the CSRF failure page."""
+    allowed = (*methods, "HEAD") if "GET" in methods else methods
+
+    def decorate(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in allowed:
+                return _method_not_allowed(allowed)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def api_endpoint(*methods: str) -> Callable[[View], View]:
     """Method check, authentication (key or session), CSRF for sessions, and the rate limit."""
 
@@ -53,9 +82,7 @@ def api_endpoint(*methods: str) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in methods:
-                response = api_error(405, "method_not_allowed", f"Use {' or '.join(methods)}.")
-                response["Allow"] = ", ".join(methods)
-                return response
+                return _method_not_allowed(methods)
             if not request.user.is_authenticated:
                 response = api_error(401, MISSING.code, MISSING.message)
                 response["WWW-Authenticate"] = 'Bearer realm="api"'
@@ -117,6 +144,8 @@ def _json_number(text: str) -> int | float:
     # JSON has one number type: 32.0 is the integer 32 (JSON Schema agrees), so a service whose
     # input schema asks for an integer must accept it, and gets an int.
     number = float(text)
+    if not math.isfinite(number):  # 1e999: past any float, it would be read as infinity
+        raise ValueError(f"{text[:20]} is too large a number")
     return int(number) if number.is_integer() else number
 
 
@@ -141,7 +170,7 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
         data = json.loads(
             request.body or b"null", parse_float=_json_number, parse_constant=_not_json
         )
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return api_error(400, "invalid_json", "The request body must be a JSON object.")
     idempotency_key = request.headers.get("Idempotency-Key")
     if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
@@ -166,6 +195,8 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
         return api_error(403, "forbidden_scope", error.message)
     except InvalidServiceInputError as error:
         return api_error(400, "invalid_input", error.message, fields=error.fields)
+    except CreditLimitError as error:
+        return api_error(400, "cost_too_large", error.message, maximum=error.maximum)
     except InsufficientCreditsError as error:
         return api_error(
             402, "insufficient_credits", error.message, balance=error.balance, cost=error.requested
@@ -202,7 +233,7 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
 @api_endpoint("GET")
 def usage(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before")
-    if before is not None and not before.isdigit():
+    if before is not None and not CURSOR.fullmatch(before):
         return api_error(400, "invalid_cursor", "`before` is the `next` value of a previous page.")
     page = service_runs_page(
         user=_user(request), before=int(before) if before else None, size=USAGE_PAGE_SIZE
@@ -226,6 +257,7 @@ def usage(request: HttpRequest) -> HttpResponse:
     )
 
 
+@api_methods("GET")
 def openapi(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         openapi_document(request.build_absolute_uri("/")[:-1], services_enabled()),

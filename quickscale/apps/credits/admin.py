@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
+from quickscale.admin_ui.bounded import BoundedInputAdmin
 from quickscale.apps.credits import services
 from quickscale.apps.credits.forms import AdjustForm, GrantForm, LedgerFilterForm
 from quickscale.apps.credits.models import CreditAccount, CreditLot, LedgerEntry
@@ -27,7 +28,7 @@ from quickscale.exceptions import CreditsError
 GRANT_PERMISSION = "quickscale_credits.grant_credits"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(BoundedInputAdmin):
     """The ledger is append-only: nothing here adds, changes or deletes a row."""
 
     show_full_result_count = False
@@ -59,7 +60,7 @@ class CreditLotAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CreditAccount)
-class CreditAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CreditAccountAdmin(BoundedInputAdmin):
     list_display = ("email", "spendable_credits", "is_active")
     search_fields = ("email", "name")
     ordering = ("email",)

@@ -4,7 +4,7 @@ import uuid
 
 from django import forms
 
-from quickscale.apps.credits.models import EntryKind, LotKind
+from quickscale.apps.credits.models import MAX_CREDITS, EntryKind, LotKind
 
 
 class _OperatorForm(forms.Form):
@@ -20,7 +20,9 @@ class _OperatorForm(forms.Form):
 
 
 class GrantForm(_OperatorForm):
-    amount = forms.IntegerField(min_value=1)
+    amount = forms.IntegerField(
+        min_value=1, max_value=MAX_CREDITS, help_text=f"At most {MAX_CREDITS:,} credits."
+    )
     kind = forms.ChoiceField(choices=LotKind.choices, initial=LotKind.PROMO)
     expires_at = forms.DateTimeField(
         required=False,
@@ -32,7 +34,9 @@ class GrantForm(_OperatorForm):
 
 class AdjustForm(_OperatorForm):
     amount = forms.IntegerField(
-        help_text="Positive adds permanent credits; negative removes credits in spending order."
+        min_value=-MAX_CREDITS,
+        max_value=MAX_CREDITS,
+        help_text="Positive adds permanent credits; negative removes credits in spending order.",
     )
     field_order = ("amount", "reason", "idempotency_key")
 

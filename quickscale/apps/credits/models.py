@@ -17,6 +17,12 @@ from django.utils import timezone
 from quickscale.apps.accounts.models import User
 from quickscale.db import indexes_where_set
 
+# The most credits one amount (a grant, a debit, a refund, an adjustment, a service's cost) or
+# one account's spendable balance may hold: 2**53 - 1, the largest integer a JSON client in
+# JavaScript reads exactly, and 1,024 times below PostgreSQL's bigint, so no sum the ledger or
+# the charge function makes can overflow. The services refuse past it (CreditLimitError).
+MAX_CREDITS = 2**53 - 1
+
 
 class LotKind(models.TextChoices):
     SUBSCRIPTION = "subscription", "Subscription"

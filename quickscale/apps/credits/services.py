@@ -21,8 +21,16 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
-from quickscale.apps.credits.models import Allocation, CreditLot, EntryKind, LedgerEntry, LotKind
+from quickscale.apps.credits.models import (
+    MAX_CREDITS,
+    Allocation,
+    CreditLot,
+    EntryKind,
+    LedgerEntry,
+    LotKind,
+)
 from quickscale.exceptions import (
+    CreditLimitError,
     IdempotencyConflictError,
     InsufficientCreditsError,
     InvalidCreditRequestError,
@@ -43,7 +51,25 @@ def _check_amount(amount: object) -> int:
         raise InvalidCreditRequestError(
             f"The amount must be a whole number of credits above zero, not {amount!r}."
         )
+    if amount > MAX_CREDITS:
+        raise CreditLimitError(
+            f"The amount {amount:,} is over the maximum of {MAX_CREDITS:,} credits.",
+            maximum=MAX_CREDITS,
+        )
     return amount
+
+
+def _check_room(user: User, adding: int, now: datetime) -> None:
+    """Refuse what would take the spendable balance past MAX_CREDITS. Call under the lock."""
+    # Summed here, not in SQL: an account has a handful of live lots, and a database sum of an
+    # account that an older version let past the maximum could itself overflow on SQLite.
+    balance = sum(spendable(user, now).values_list("remaining", flat=True))
+    if balance + adding > MAX_CREDITS:
+        raise CreditLimitError(
+            f"This would take the balance to {balance + adding:,} credits, over the maximum of "
+            f"{MAX_CREDITS:,}; spend or remove credits first.",
+            maximum=MAX_CREDITS,
+        )
 
 
 def _check_key(idempotency_key: str) -> str:
@@ -191,6 +217,7 @@ def credits_grant(
     credits_account_lock(user)
     if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
         return existing
+    _check_room(user, amount, now)
     lot = CreditLot.objects.create(
         user=user,
         kind=kind,
@@ -298,6 +325,8 @@ def credits_refund(
             restored += give
         else:
             forfeited += give
+    # Refused rather than forfeited: the credits stay refundable once the balance has room.
+    _check_room(user, restored, now)
     Allocation.objects.bulk_update(allocations, ["refunded"])
     CreditLot.objects.bulk_update([allocation.lot for allocation in allocations], ["remaining"])
     return LedgerEntry.objects.create(
@@ -332,6 +361,7 @@ def credits_adjust(
         raise InvalidCreditRequestError(
             f"An adjustment is a whole number of credits other than zero, not {amount!r}."
         )
+    _check_amount(abs(amount))
     if not reason.strip():
         raise InvalidCreditRequestError("An adjustment needs a reason.")
     request_hash = _request_hash("adjust", amount=amount)
@@ -341,6 +371,7 @@ def credits_adjust(
     lot = None
     drawn: list[tuple[CreditLot, int]] = []
     if amount > 0:
+        _check_room(user, amount, now)
         lot = CreditLot.objects.create(
             user=user,
             kind=LotKind.PROMO,

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from quickscale.admin_ui.bounded import BoundedInputAdmin
 from quickscale.apps.credits.admin import ReadOnlyAdmin
 from quickscale.apps.services.models import ServiceConfig, ServiceRun
 from quickscale.apps.services.registry import registry
@@ -22,7 +23,7 @@ def _configs_for_registered_services() -> None:
 
 
 @admin.register(ServiceConfig)
-class ServiceConfigAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ServiceConfigAdmin(BoundedInputAdmin):
     list_display = ("name", "enabled", "description", "cost", "registered")
     list_editable = ("enabled",)
     list_filter = ("enabled",)

@@ -25,11 +25,19 @@ from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
 from quickscale.apps.api.models import ApiKey
-from quickscale.apps.credits.models import Allocation, CreditLot, EntryKind, LedgerEntry, LotKind
+from quickscale.apps.credits.models import (
+    MAX_CREDITS,
+    Allocation,
+    CreditLot,
+    EntryKind,
+    LedgerEntry,
+    LotKind,
+)
 from quickscale.apps.credits.services import _request_hash as ledger_request_hash
 from quickscale.apps.credits.services import credits_account_lock, credits_consume
 from quickscale.apps.services.models import RunStatus, ServiceConfig, ServiceRun
 from quickscale.exceptions import (
+    CreditLimitError,
     IdempotencyConflictError,
     InsufficientCreditsError,
     InvalidCreditRequestError,
@@ -93,6 +101,12 @@ def charge(request: ChargeRequest, *, now: datetime | None = None) -> Charge:
         raise ValueError(
             f"The cost of {request.service!r} is {request.cost!r}; a cost is a whole number of "
             "credits, 0 or more (check the service's cost or cost_for())."
+        )
+    if request.cost > MAX_CREDITS:
+        raise CreditLimitError(
+            f"This input would cost {request.cost:,} credits, over the most an account can "
+            f"hold ({MAX_CREDITS:,}); send a smaller input.",
+            maximum=MAX_CREDITS,
         )
     now = now if now is not None else timezone.now()
     using = router.db_for_write(ServiceRun)

@@ -24,6 +24,7 @@ from quickscale.apps.services.models import RunError, RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
 from quickscale.db import update_fields
 from quickscale.exceptions import (
+    CreditLimitError,
     InvalidServiceInputError,
     ServiceNotAllowedError,
     ServiceUnavailableError,
@@ -159,11 +160,22 @@ def _run_fail(run: ServiceRun, *, error: str, skip_locked: bool) -> tuple[Servic
         if run.duration_ms is not None:
             locked.duration_ms = run.duration_ms
         if locked.debit is not None:
-            locked.refund = credits_refund(
-                entry=locked.debit,
-                idempotency_key=f"service-refund:{locked.pk}",
-                description=f"{locked.service} failed",
-            )
+            try:
+                locked.refund = credits_refund(
+                    entry=locked.debit,
+                    idempotency_key=f"service-refund:{locked.pk}",
+                    description=f"{locked.service} failed",
+                )
+            except CreditLimitError:
+                # The balance is at the ledger's maximum: the run still ends (failed), and its
+                # debit stays refundable with `quickscale_credits refund` once there is room.
+                logger.error(
+                    "Run %s failed but its debit %s was not refunded: the balance is at the "
+                    "maximum. Refund it later with quickscale_credits refund --entry %s.",
+                    locked.pk,
+                    locked.debit_id,
+                    locked.debit_id,
+                )
         update_fields(locked, OUTCOME_FIELDS)
     return locked, True
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
 from quickscale.apps.accounts.selectors import user_get_by_email
+from quickscale.apps.accounts.validators import EMAIL_MAX_LENGTH, email_length_message
 from quickscale.apps.credits import services
 from quickscale.apps.credits.models import LedgerEntry, LotKind
 from quickscale.apps.credits.selectors import credit_balance_get, ledger_entries_iter
@@ -46,8 +47,20 @@ def positive_int(value: str) -> int:
     return number
 
 
+def nonzero_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number == 0:
+        raise argparse.ArgumentTypeError("an adjustment cannot be zero")
+    return number
+
+
 def user_named(email: str) -> User:
     """The user with this e-mail address (any case), or the command's error."""
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise CommandError(f"No user can have this address: {email_length_message(email)}")
     user = user_get_by_email(email=email)
     if user is None:
         raise CommandError(f"No user has the e-mail address {email!r}.")
@@ -103,6 +116,14 @@ class Command(BaseCommand):
         consume.add_argument("--idempotency-key", metavar="K")
         consume.add_argument("--description", default="", metavar="TEXT")
 
+        adjust = commands.add_parser(
+            "adjust", help="an operator's correction: add (N > 0) or remove (N < 0) credits"
+        )
+        adjust.add_argument("--user", required=True, metavar="EMAIL")
+        adjust.add_argument("--amount", required=True, type=nonzero_int, metavar="N")
+        adjust.add_argument("--reason", required=True, metavar="TEXT")
+        adjust.add_argument("--idempotency-key", metavar="K")
+
         refund = commands.add_parser("refund", help="give a debit back to the lots it drew from")
         refund.add_argument("--entry", required=True, type=positive_int, metavar="ID")
         refund.add_argument("--idempotency-key", metavar="K")
@@ -157,6 +178,20 @@ class Command(BaseCommand):
         balance = credit_balance_get(user=user)
         self.stdout.write(
             f"Debited {-entry.amount} credits from {user.email} (entry {entry.pk}); "
+            f"balance {balance.total}."
+        )
+
+    def _adjust(self, options: dict[str, Any]) -> None:
+        user = user_named(options["user"])
+        entry = services.credits_adjust(
+            user=user,
+            amount=options["amount"],
+            reason=options["reason"],
+            idempotency_key=self._key(options),
+        )
+        balance = credit_balance_get(user=user)
+        self.stdout.write(
+            f"Adjusted the credits of {user.email} by {entry.amount:+d} (entry {entry.pk}); "
             f"balance {balance.total}."
         )
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quickscale.apps.accounts.services import demo_user_ensure
+from quickscale.apps.accounts.validators import validate_email_length
 from quickscale.apps.credits.models import LotKind
 from quickscale.apps.credits.services import credits_grant
 from quickscale.conf import app_settings
@@ -30,7 +32,14 @@ class Command(BaseCommand):
                 "Create administrators with `python manage.py createsuperuser`."
             )
         email = options["email"] or app_settings.DEMO_EMAIL
-        user, password = demo_user_ensure(email=email)
+        try:
+            validate_email_length(email)
+            user, password = demo_user_ensure(email=email)
+        except ValidationError as error:
+            raise CommandError(
+                f"{email!r} is not an e-mail address the demo user can have: "
+                + " ".join(error.messages)
+            ) from error
         credits_grant(
             user=user,
             amount=DEMO_CREDITS,

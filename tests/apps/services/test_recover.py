@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from quickscale.apps.api.services import api_key_create
-from quickscale.apps.credits.models import EntryKind, LedgerEntry
+from quickscale.apps.credits.models import MAX_CREDITS, EntryKind, LedgerEntry
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
-from quickscale.apps.credits.services import credits_grant, credits_refund
+from quickscale.apps.credits.services import credits_consume, credits_grant, credits_refund
 from quickscale.apps.services.base import BaseService, run_time_left
 from quickscale.apps.services.charge import ChargeRequest, charge
 from quickscale.apps.services.models import RunError, RunStatus, ServiceRun
@@ -109,6 +109,26 @@ def test_a_free_run_is_failed_without_a_refund(user):
     assert service_runs_recover() == 1
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and run.refund is None
+
+
+def test_a_run_whose_refund_would_pass_the_maximum_still_ends_and_recover_goes_on(user):
+    blocked = started(user, deadline_in=timedelta(seconds=-1))
+    after = started(user, deadline_in=timedelta(seconds=-1))
+    # The balance fills up to the maximum while the runs are out: no room for a refund.
+    credits_grant(user=user, amount=MAX_CREDITS - 4, kind="payg", idempotency_key="fill")
+
+    assert service_runs_recover() == 2
+
+    blocked.refresh_from_db()
+    after.refresh_from_db()
+    assert blocked.status == after.status == RunStatus.FAILED
+    assert blocked.refund is None and after.refund is None
+    assert credit_balance_get(user=user).total == MAX_CREDITS
+    assert ledger_sum(user=user) == credit_book_balance(user=user)
+    # Once there is room, the debit is refunded as any other.
+    credits_consume(user=user, amount=3, idempotency_key="spend")
+    credits_refund(entry=blocked.debit, idempotency_key="later")
+    assert credit_balance_get(user=user).total == MAX_CREDITS
 
 
 def test_the_command_says_what_it_did(user):
