@@ -17,6 +17,9 @@ OUTLINE_SCRIPT = (Path(__file__).with_name("outline.js")).read_text(encoding="ut
 DEFAULT_VIEWPORT = (1280, 800)
 DEFAULT_BUDGET = 8000  # characters of outline, about 2,000 tokens
 NAVIGATION_TIMEOUT = 15_000  # ms
+SNAPSHOT_ATTEMPTS = 3
+# What Playwright says when the page it reads has been replaced by a navigation.
+NAVIGATED_AWAY = ("navigated away", "Execution context was destroyed", "No resource with given")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -101,6 +104,34 @@ async def page_snapshot_async(
     viewport: tuple[int, int] = DEFAULT_VIEWPORT,
     budget: int = DEFAULT_BUDGET,
     chromium: str = "/usr/bin/chromium",
+) -> Snapshot:
+    from playwright.async_api import Error as PlaywrightError
+
+    for attempt in range(1, SNAPSHOT_ATTEMPTS + 1):
+        try:
+            return await _snapshot_once(base_url, path, cookies, viewport, budget, chromium)
+        except PlaywrightError as error:
+            # Right after a template is written, the development server's reload script can
+            # reload the page while it is being read; that page is gone, so look again.
+            if attempt == SNAPSHOT_ATTEMPTS or not _navigated_away(error):
+                raise VisualError(
+                    f"Could not read {path}: {error.message.splitlines()[0]}"
+                ) from error
+    raise AssertionError("unreachable")
+
+
+def _navigated_away(error: Exception) -> bool:
+    message = str(error)
+    return any(sign in message for sign in NAVIGATED_AWAY)
+
+
+async def _snapshot_once(
+    base_url: str,
+    path: str,
+    cookies: list[dict[str, str]] | None,
+    viewport: tuple[int, int],
+    budget: int,
+    chromium: str,
 ) -> Snapshot:
     async with _opened_page(base_url, path, cookies, viewport, chromium) as (page, response):
         html = await response.body()
