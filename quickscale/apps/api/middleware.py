@@ -24,6 +24,7 @@ from quickscale.apps.api.responses import (
     internal_error,
     request_too_large,
     status_error,
+    too_many_requests,
 )
 from quickscale.client_ip import client_ip_rate_key
 from quickscale.conf import app_settings
@@ -163,14 +164,11 @@ def log_unexpected_exception(
 
 
 def _too_many_failures(retry_after: int) -> JsonResponse:
-    response = api_error(
-        429,
+    return too_many_requests(
         "too_many_failed_authentications",
         f"Too many failed authentications from your address; retry in {retry_after} s.",
-        retry_after=retry_after,
+        retry_after,
     )
-    response["Retry-After"] = str(retry_after)
-    return response
 
 
 class ApiKeyMiddleware:

@@ -24,6 +24,13 @@ def api_error(status: int, code: str, message: str, **details: Any) -> JsonRespo
     return JsonResponse({"error": body}, status=status)
 
 
+def too_many_requests(code: str, message: str, retry_after: int) -> JsonResponse:
+    """A 429 that says, in the body and in Retry-After, how many seconds to wait."""
+    response = api_error(429, code, message, retry_after=retry_after)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def internal_error(request_id: str) -> JsonResponse:
     """A 500 that says nothing of the internals, only the id under which they were logged."""
     response = api_error(

@@ -18,7 +18,7 @@ from quickscale.apps.accounts.models import User
 from quickscale.apps.api.authentication import MISSING
 from quickscale.apps.api.openapi import openapi_document
 from quickscale.apps.api.ratelimit import rate_limit_retry_after
-from quickscale.apps.api.responses import api_error
+from quickscale.apps.api.responses import api_error, too_many_requests
 from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.apps.services.selectors import service_runs_page, services_enabled
@@ -95,14 +95,9 @@ def api_endpoint(*methods: str) -> Callable[[View], View]:
             bucket = f"key:{key.pk}" if key is not None else f"user:{request.user.pk}"
             retry_after = rate_limit_retry_after(bucket=bucket, rate=app_settings.API_RATE_LIMIT)
             if retry_after is not None:
-                response = api_error(
-                    429,
-                    "rate_limited",
-                    f"Too many requests; retry in {retry_after} s.",
-                    retry_after=retry_after,
+                return too_many_requests(
+                    "rate_limited", f"Too many requests; retry in {retry_after} s.", retry_after
                 )
-                response["Retry-After"] = str(retry_after)
-                return response
             return view(request, *args, **kwargs)
 
         return wrapper

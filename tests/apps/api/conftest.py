@@ -1,4 +1,10 @@
+import secrets
+
 import pytest
+import redis
+from django.test import override_settings
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
@@ -20,3 +26,25 @@ def api(client, token):
     """A test client that sends the key with every request."""
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return client
+
+
+@pytest.fixture
+def redis_cache():
+    """The project's cache on the real Redis, under a prefix of its own; removed afterwards."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"Redis is not running at {REDIS_URL}")
+    prefix = f"qs-test-{secrets.token_hex(4)}"
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    with override_settings(CACHES=caches):
+        yield client, prefix
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)

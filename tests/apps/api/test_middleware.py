@@ -3,8 +3,6 @@
 import secrets
 
 import pytest
-import redis
-from django.test import override_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +12,6 @@ CLIENT_A = "203.0.113.10"
 CLIENT_B = "198.51.100.20"
 LIMIT = 5
 WRONG = "Bearer ZZZZ." + "x" * 32
-REDIS_URL = "redis://127.0.0.1:6379/12"
 
 
 def call(client, header, *, remote=PROXY, xff=None):
@@ -105,28 +102,6 @@ def test_requests_without_a_key_are_not_counted(client, behind_one_proxy):
         response = client.get(BALANCE, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=CLIENT_A)
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "missing_key"
-
-
-@pytest.fixture
-def redis_cache():
-    """The cache on the real Redis (database 12), under a prefix of its own; removed afterwards."""
-    connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except redis.ConnectionError:
-        pytest.skip(f"Redis is not running at {REDIS_URL}")
-    prefix = f"qs-test-{secrets.token_hex(4)}"
-    caches = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    with override_settings(CACHES=caches):
-        yield connection, prefix
-    for key in connection.scan_iter(f"{prefix}:*"):
-        connection.delete(key)
 
 
 def test_on_redis_the_block_lives_in_redis_and_ends_with_its_window(

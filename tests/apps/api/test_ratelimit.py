@@ -1,36 +1,10 @@
-import secrets
 import threading
 
 import pytest
-import redis
 from django.core.cache import cache
 from django.test import override_settings
 
 from quickscale.apps.api.ratelimit import parse_rate, rate_limit_retry_after
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def redis_cache():
-    """The project's cache on the real Redis, under a prefix of its own; removed afterwards."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip(f"Redis is not running at {REDIS_URL}")
-    prefix = f"qs-test-{secrets.token_hex(4)}"
-    caches = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    with override_settings(CACHES=caches):
-        yield client, prefix
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
 
 
 def test_rates_are_read_in_seconds_minutes_hours_and_days():
