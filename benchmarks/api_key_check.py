@@ -41,7 +41,7 @@ def main() -> None:
     django.setup()
     from django.contrib.auth.hashers import check_password, make_password
 
-    from quickscale.apps.api.hashers import secret_hash, secret_verify
+    from quickscale.apps.keys.hashers import secret_hash, secret_verify
 
     secret = "".join(secrets.choice(ALPHABET) for _ in range(SECRET_LENGTH))
     wrong = secret[:-1] + ("a" if secret[-1] != "a" else "b")

@@ -30,6 +30,7 @@ from support import (
     throwaway_database,
     vacuum_analyze,
 )
+from tests.orgs import personal
 
 DURATION = 15.0  # seconds each worker debits for
 WORKERS = 8
@@ -186,7 +187,7 @@ def worker_run(email: str, worker: str, duration: float) -> dict[str, Any]:
     user = User.objects.get(email=email)
     prefix = f"{KEY_PREFIX}{worker}:{time.time_ns()}:"
     for index in range(WARMUP_DEBITS):
-        credits_consume(user=user, amount=1, idempotency_key=f"{prefix}warmup:{index}")
+        credits_consume(organization=personal(user), amount=1, idempotency_key=f"{prefix}warmup:{index}")
     print(READY, flush=True)
     if sys.stdin.readline().strip() != GO:
         raise SystemExit("no go")
@@ -198,7 +199,7 @@ def worker_run(email: str, worker: str, duration: float) -> dict[str, Any]:
     while now < deadline:
         try:
             credits_consume(
-                user=user,
+                organization=personal(user),
                 amount=1 + debits % DEBIT_AMOUNTS,
                 idempotency_key=f"{prefix}{debits + errors}",
                 metadata={"endpoint": "/api/generate"},
@@ -229,11 +230,11 @@ def check(emails: list[str]) -> dict[str, dict[str, int]]:
     for email in emails:
         user = User.objects.get(email=email)
         debits = LedgerEntry.objects.filter(
-            user=user, kind=EntryKind.DEBIT, idempotency_key__startswith=KEY_PREFIX
+            organization=personal(user), kind=EntryKind.DEBIT, idempotency_key__startswith=KEY_PREFIX
         ).count()
         results[email] = {
-            "ledger_sum": ledger_sum(user=user),
-            "book_balance": credit_book_balance(user=user),
+            "ledger_sum": ledger_sum(organization=personal(user)),
+            "book_balance": credit_book_balance(organization=personal(user)),
             "debits": debits,
         }
     return results

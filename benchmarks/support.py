@@ -22,6 +22,7 @@ from typing import IO, Any
 
 import psycopg
 from psycopg import sql
+from tests.orgs import personal
 
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
@@ -608,14 +609,14 @@ end
 ACCOUNTS_CODE = """
 import json, sys
 from quickscale.apps.accounts.models import User
-from quickscale.apps.api.services import api_key_create
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.services import credits_grant
 
 tokens = []
 for email in sys.argv[1:]:
     user = User.objects.create_user(email=email, password=None)
-    credits_grant(user=user, amount={credits}, kind="payg", idempotency_key="bench:" + email)
-    tokens.append(api_key_create(user=user, name="bench").token)
+    credits_grant(organization=personal(user), amount={credits}, kind="payg", idempotency_key="bench:" + email)
+    tokens.append(api_key_create(organization=personal(user), user=user, name="bench").token)
 print(json.dumps(tokens))
 """
 LEDGER_CODE = """
@@ -629,9 +630,9 @@ from quickscale.apps.services.models import ServiceRun
 accounts = {}
 for user in User.objects.order_by("pk"):
     accounts[user.email] = {
-        "ledger_sum": ledger_sum(user=user),
-        "book_balance": credit_book_balance(user=user),
-        "debits": LedgerEntry.objects.filter(user=user, kind=EntryKind.DEBIT).count(),
+        "ledger_sum": ledger_sum(organization=personal(user)),
+        "book_balance": credit_book_balance(organization=personal(user)),
+        "debits": LedgerEntry.objects.filter(organization=personal(user), kind=EntryKind.DEBIT).count(),
         "runs": dict(
             ServiceRun.objects.filter(user=user).values_list("status").annotate(n=Count("pk"))
         ),

@@ -91,6 +91,22 @@ class RefundError(CreditsError):
     pass
 
 
+class OrganizationError(QuickscaleError):
+    default_hint = "Nothing was changed."
+
+
+class OrganizationPermissionError(OrganizationError):
+    default_hint = "Ask an owner or an admin of the organization."
+
+
+class LastOwnerError(OrganizationError):
+    default_hint = "Make another member an owner first."
+
+
+class InvitationError(OrganizationError):
+    default_hint = "Ask the organization for a new invitation."
+
+
 class SyncBackError(QuickscaleError):
     exit_code = ExitCode.SYNC_REFUSED
     default_hint = "Run `quickscale sync-back --preview` to see what would change."

@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.services import api_key_create
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.services import credits_grant
 from tests.servers import (
     LOOPBACK,
@@ -27,6 +27,7 @@ from tests.servers import (
     runserver,
     wait_until,
 )
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -63,11 +64,11 @@ def redis_server(tmp_path):
 def people(db):
     users = get_user_model().objects
     customer = users.create_user(email="ada@example.com", password=PASSWORD)
-    credits_grant(user=customer, amount=1000, kind="payg", idempotency_key="outage-fund")
+    credits_grant(organization=personal(customer), amount=1000, kind="payg", idempotency_key="outage-fund")
     staff = users.create_user(
         email="root@example.com", password=PASSWORD, is_staff=True, is_superuser=True
     )
-    token = api_key_create(user=customer, name="laptop").token
+    token = api_key_create(organization=personal(customer), user=customer, name="laptop").token
     return customer, staff, token
 
 
@@ -281,9 +282,9 @@ def test_a_running_project_rides_out_a_redis_outage(test_project_dir, tmp_path):
         "shell",
         "-c",
         "from quickscale.apps.accounts.models import User\n"
-        "from quickscale.apps.api.services import api_key_create\n"
+        "from quickscale.apps.keys.services import api_key_create\n"
         f"user = User.objects.create_user(email='ada@example.com', password={PASSWORD!r})\n"
-        "print(api_key_create(user=user, name='outage').token)",
+        "print(api_key_create(organization=personal(user), user=user, name='outage').token)",
         env=env,
     ).stdout.split()[-1]
     log = tmp_path / "runserver.log"

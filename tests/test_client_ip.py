@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory, override_settings
 
 from quickscale.client_ip import client_ip, client_ip_rate_key
+from tests.orgs import personal
 
 PROXY = "10.0.0.2"
 
@@ -252,12 +253,12 @@ def key_call(port, source, key, forged=None):
 
 @pytest.mark.django_db(transaction=True)
 def test_behind_nginx_a_key_guessing_client_is_limited_alone(nginx, settings):
-    from quickscale.apps.api.services import api_key_create
+    from quickscale.apps.keys.services import api_key_create
 
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
     settings.QUICKSCALE_API_AUTH_FAILURE_RATE_LIMIT = f"{LIMIT}/m"
     user = get_user_model().objects.create_user(email="dev@example.com")
-    token = api_key_create(user=user, name="laptop").token
+    token = api_key_create(organization=personal(user), user=user, name="laptop").token
     wrong = "ZZZZ." + "x" * 32
     failures = [key_call(nginx, CLIENT_A, wrong, forged=f"192.0.2.{n}")[0] for n in range(LIMIT)]
     assert failures == [401] * LIMIT

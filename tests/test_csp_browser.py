@@ -11,11 +11,12 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
-from quickscale.apps.api.services import api_key_create
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.services.services import service_run
 from tests.apps.credits.test_browser import signed_in
 from tests.csp_urls import BROKEN, FORBIDDEN
+from tests.orgs import personal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -194,15 +195,15 @@ def customer(django_user_model):
     user = django_user_model.objects.create_user(email="ada@example.com", password="pw-unusual-1")
     for number in range(30):  # more than a page of history, so the pager shows
         credits_grant(
-            user=user,
+            organization=personal(user),
             amount=10,
             kind="payg",
             idempotency_key=f"pack-{number}",
             description=f"pack {number}",
         )
-    key = api_key_create(user=user, name="server").key
+    key = api_key_create(organization=personal(user), user=user, name="server").key
     for number in range(3):
-        service_run(user=user, name="text_statistics", data={"text": f"Run {number}."}, api_key=key)
+        service_run(organization=personal(user), user=user, name="text_statistics", data={"text": f"Run {number}."}, api_key=key)
     return user
 
 

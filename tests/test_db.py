@@ -8,11 +8,12 @@ from django.db import DatabaseError
 from django.db.models import Model
 from django.utils import timezone
 
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.services import api_key_create
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.db import LookupWithRelated, update_fields
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 KEY_BY_PREFIX = LookupWithRelated(ApiKey, "prefix", "user")
@@ -25,7 +26,7 @@ def values(instance: Model) -> dict:
 def test_a_lookup_gives_the_row_and_its_related_row_as_the_orm_does():
     user = get_user_model().objects.create_user(email="lookup@example.com", is_active=False)
     key = api_key_create(
-        user=user,
+        organization=personal(user), user=user,
         name="ci",
         expires_at=timezone.now() + timedelta(days=3),
         scopes=["sentiment", "text_statistics"],
@@ -45,7 +46,7 @@ def test_a_lookup_gives_the_row_and_its_related_row_as_the_orm_does():
 
 def test_update_fields_writes_json_null_and_links_as_save_does():
     user = get_user_model().objects.create_user(email="update@example.com")
-    refund = credits_grant(user=user, amount=1, kind="payg", idempotency_key="g")
+    refund = credits_grant(organization=personal(user), amount=1, kind="payg", idempotency_key="g")
     run = ServiceRun.objects.create(user=user, service="s", input_size=1, request_hash="h")
     run.status, run.result, run.refund, run.duration_ms = (
         RunStatus.FAILED,

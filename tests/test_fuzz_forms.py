@@ -26,11 +26,12 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.services import api_key_create
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.models import CreditLot, LedgerEntry
 from quickscale.apps.credits.services import credits_consume, credits_grant
 from quickscale.apps.services.models import ServiceConfig
+from tests.orgs import personal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
@@ -143,11 +144,11 @@ class World:
         )
         EmailAddress.objects.create(user=self.customer, email="second@example.com")
         self.root = User.objects.create_superuser(email="root@example.com", password="pw")
-        credits_grant(user=self.customer, amount=500, kind="payg", idempotency_key="fuzz")
+        credits_grant(organization=personal(self.customer), amount=500, kind="payg", idempotency_key="fuzz")
         for index in range(3):
-            credits_consume(user=self.customer, amount=1, idempotency_key=f"fuzz-{index}")
-        self.key = api_key_create(user=self.customer, name="laptop").key
-        self.other_key = api_key_create(user=self.root, name="root's").key
+            credits_consume(organization=personal(self.customer), amount=1, idempotency_key=f"fuzz-{index}")
+        self.key = api_key_create(organization=personal(self.customer), user=self.customer, name="laptop").key
+        self.other_key = api_key_create(organization=personal(self.root), user=self.root, name="root's").key
         ServiceConfig.objects.create(name="sentiment", enabled=True)
 
     def client(self, who):

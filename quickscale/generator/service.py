@@ -75,9 +75,10 @@ import json
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.urls import reverse
-from quickscale.apps.api.services import api_key_create
 from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.credits.services import credits_grant
+from quickscale.apps.keys.services import api_key_create
+from quickscale.apps.orgs.services import organization_personal_ensure
 from quickscale.apps.services.registry import registry
 
 NAME = "$name"
@@ -90,8 +91,13 @@ class ${class_name}Tests(TestCase):
         self.service = registry.get(NAME)
         self.assertIsNotNone(self.service, f"No service named {NAME!r} is registered.")
         self.user = get_user_model().objects.create_user(email="customer@example.com")
-        credits_grant(user=self.user, amount=CREDITS, kind="payg", idempotency_key="test")
-        self.token = api_key_create(user=self.user, name="test").token
+        self.organization = organization_personal_ensure(user=self.user)
+        credits_grant(
+            organization=self.organization, amount=CREDITS, kind="payg", idempotency_key="test"
+        )
+        self.token = api_key_create(
+            organization=self.organization, user=self.user, name="test"
+        ).token
 
     def call(self, data):
         return self.client.post(
@@ -102,7 +108,7 @@ class ${class_name}Tests(TestCase):
         )
 
     def balance(self):
-        return credit_balance_get(user=self.user).total
+        return credit_balance_get(organization=self.organization).total
 
     def test_run_returns_the_result(self):
         self.assertEqual(self.service.run({"text": "one two three"}), {"words": 3})

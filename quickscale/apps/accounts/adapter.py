@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
@@ -9,7 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.crypto import get_random_string
 
+from quickscale.apps.accounts.models import User
 from quickscale.apps.accounts.validators import validate_email_length
+from quickscale.apps.orgs.services import organization_personal_ensure
 from quickscale.client_ip import client_ip
 
 DECOY_PASSWORD_LENGTH = 32
@@ -32,6 +36,15 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth is
         validate_email_length(email)
         unique: str = super().validate_unique_email(email)
         return unique
+
+    def save_user(
+        self, request: HttpRequest, user: AbstractBaseUser, form: Any, commit: bool = True
+    ) -> AbstractBaseUser:
+        saved: AbstractBaseUser = super().save_user(request, user, form, commit=commit)
+        if commit:
+            assert isinstance(saved, User)
+            organization_personal_ensure(user=saved)
+        return saved
 
     def get_client_ip(self, request: HttpRequest) -> str:
         # allauth keys its rate limits on this address: the API's limits use the same rule.

@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from quickscale.admin_ui.bounded import BoundedInputAdmin
 from quickscale.apps.api.forms import AdminApiKeyCreateForm
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.services import api_key_create, api_key_revoke
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.services import api_key_create, api_key_revoke
 from quickscale.exceptions import ApiKeyError
 
 ADD_TEMPLATE = "admin/quickscale_api/apikey/add.html"
 CREATED_TEMPLATE = "admin/quickscale_api/apikey/created.html"
-REVOKE_PERMISSION = "quickscale_api.change_apikey"
+REVOKE_PERMISSION = "quickscale_keys.change_apikey"
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -48,6 +48,7 @@ class ApiKeyAdmin(BoundedInputAdmin):
     list_display = (
         "prefix",
         "name",
+        "organization",
         "user",
         "key_status",
         "created_at",
@@ -55,11 +56,12 @@ class ApiKeyAdmin(BoundedInputAdmin):
         "expires_at",
     )
     list_filter = (StatusFilter,)
-    search_fields = ("prefix", "name", "user__email")
-    list_select_related = ("user",)
+    search_fields = ("prefix", "name", "organization__slug", "user__email")
+    list_select_related = ("organization", "user")
     show_full_result_count = False
     # The hash is left out too: it is of no use to an operator.
     fields = (
+        "organization",
         "user",
         "name",
         "prefix",
@@ -104,6 +106,7 @@ class ApiKeyAdmin(BoundedInputAdmin):
             data = form.cleaned_data
             try:
                 new_key = api_key_create(
+                    organization=data["organization"],
                     user=data["user"],
                     name=data["name"],
                     expires_at=data["expires_at"],

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -9,6 +10,9 @@ from django.utils import timezone
 from quickscale.apps.accounts.managers import email_normalize
 from quickscale.apps.accounts.models import User
 from quickscale.apps.accounts.validators import EMAIL_MAX_LENGTH
+from quickscale.apps.orgs.models import SLUG_MAX_LENGTH
+from quickscale.apps.orgs.selectors import membership_by_slug
+from quickscale.apps.orgs.services import organization_personal_ensure
 from quickscale.apps.services.registry import registry
 
 
@@ -65,7 +69,13 @@ class ApiKeyCreateForm(_KeyFieldsForm):
 
 class AdminApiKeyCreateForm(_KeyFieldsForm):
     user = forms.EmailField(label="User's e-mail address", max_length=EMAIL_MAX_LENGTH)
-    field_order = ("user", "name", "expires_at", "scopes")
+    organization = forms.SlugField(
+        required=False,
+        max_length=SLUG_MAX_LENGTH,
+        label="Organization",
+        help_text="Its slug; the user must be a member. Empty: the user's personal organization.",
+    )
+    field_order = ("user", "organization", "name", "expires_at", "scopes")
 
     def clean_user(self) -> User:
         email = email_normalize(self.cleaned_data["user"])
@@ -73,6 +83,24 @@ class AdminApiKeyCreateForm(_KeyFieldsForm):
         if user is None:
             raise forms.ValidationError(f"No user has the e-mail address {email}.")
         return user
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        user, slug = cleaned.get("user"), cleaned.get("organization")
+        if user is None or "organization" not in cleaned:
+            return cleaned
+        if not slug:
+            cleaned["organization"] = organization_personal_ensure(user=user)
+            return cleaned
+        membership = membership_by_slug(user=user, slug=slug)
+        if membership is None:
+            self.add_error(
+                "organization",
+                f"{user.email} is not a member of an organization with the slug {slug!r}.",
+            )
+        else:
+            cleaned["organization"] = membership.organization
+        return cleaned
 
 
 class UsageCursorForm(forms.Form):

@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Js
 from django.http.multipartparser import MultiPartParserError
 
 from quickscale.apps.api.auth_failures import auth_failure_record, auth_failures_blocked_for
-from quickscale.apps.api.authentication import AuthFailure, api_key_authenticate
+from quickscale.apps.keys.authentication import AuthFailure, api_key_authenticate
 from quickscale.apps.api.responses import (
     api_error,
     internal_error,

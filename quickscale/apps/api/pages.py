@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -13,11 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from quickscale.apps.accounts.models import User
 from quickscale.apps.api.forms import ApiKeyCreateForm, UsageCursorForm
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.selectors import api_key_get, api_keys_list
-from quickscale.apps.api.services import NewKey, api_key_create, api_key_revoke
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.selectors import api_key_get, api_keys_list
+from quickscale.apps.keys.services import NewKey, api_key_create, api_key_revoke
 from quickscale.apps.services.selectors import service_runs_page
-from quickscale.exceptions import ApiKeyError
+from quickscale.apps.orgs.current import current_membership
+from quickscale.apps.orgs.models import Membership
+from quickscale.exceptions import ApiKeyError, OrganizationPermissionError
 
 KEYS_TEMPLATE = "pages/api_keys.html"
 KEY_LIST_FRAGMENT = "fragments/api_key_list.html"
@@ -37,13 +40,23 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _membership(request: HttpRequest) -> Membership:
+    membership = current_membership(request)
+    assert membership is not None  # the views require a signed-in user
+    return membership
+
+
+def _keys(request: HttpRequest) -> list[ApiKey]:
+    return api_keys_list(organization=_membership(request).organization)
+
+
 def _htmx(request: HttpRequest) -> bool:
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and not htmx.boosted  # type: ignore[union-attr]
 
 
 def _own_key(request: HttpRequest, pk: int) -> ApiKey:
-    key = api_key_get(user=_user(request), pk=pk)
+    key = api_key_get(organization=_membership(request).organization, pk=pk)
     if key is None:
         raise Http404("No such API key.")
     return key
@@ -52,7 +65,7 @@ def _own_key(request: HttpRequest, pk: int) -> ApiKey:
 @login_required
 @require_GET
 def api_keys(request: HttpRequest) -> HttpResponse:
-    keys = api_keys_list(user=_user(request))
+    keys = _keys(request)
     if _htmx(request):
         return render(request, KEY_LIST_FRAGMENT, {"keys": keys})
     return render(request, KEYS_TEMPLATE, {"keys": keys, "form": ApiKeyCreateForm()})
@@ -63,6 +76,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_key_create_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    membership = _membership(request)
     form = ApiKeyCreateForm(request.POST)
     if not form.is_valid():
         return _create_page(request, form=form)
@@ -77,9 +91,13 @@ def api_key_create_view(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         new_key = api_key_create(
-            user=user, name=data["name"], expires_at=data["expires_at"], scopes=data["scopes"]
+            organization=membership.organization,
+            user=user,
+            name=data["name"],
+            expires_at=data["expires_at"],
+            scopes=data["scopes"],
         )
-    except ApiKeyError as error:
+    except (ApiKeyError, OrganizationPermissionError) as error:
         cache.delete(nonce)
         form.add_error(None, error.message)
         return _create_page(request, form=form)
@@ -89,7 +107,7 @@ def api_key_create_view(request: HttpRequest) -> HttpResponse:
 def _create_page(
     request: HttpRequest, *, form: ApiKeyCreateForm, new_key: NewKey | None = None
 ) -> HttpResponse:
-    context = {"form": form, "keys": api_keys_list(user=_user(request)), "new_key": new_key}
+    context = {"form": form, "keys": _keys(request), "new_key": new_key}
     if not _htmx(request):
         return render(request, KEYS_TEMPLATE, context)
     if form.errors:
@@ -106,9 +124,12 @@ def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     htmx = _htmx(request)
     if request.method == "GET":
         return render(request, REVOKE_FRAGMENT if htmx else REVOKE_TEMPLATE, {"key": key})
-    api_key_revoke(key=key)
+    try:
+        api_key_revoke(key=key, membership=_membership(request))
+    except (ApiKeyError, OrganizationPermissionError) as error:
+        raise PermissionDenied(error.message) from error
     if htmx:
-        context = {"keys": api_keys_list(user=_user(request)), "revoked": key}
+        context = {"keys": _keys(request), "revoked": key}
         return render(request, KEY_LIST_FRAGMENT, context)
     messages.success(
         request, f"The key “{key.name}” ({key.prefix}…) was revoked: calls with it now fail."
@@ -119,7 +140,7 @@ def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def api_usage(request: HttpRequest) -> HttpResponse:
-    """The user's service runs, newest first, a page at a time."""
+    """The organization's service runs, newest first, a page at a time."""
     cursor = UsageCursorForm(request.GET)
     status = 200
     if not cursor.is_valid():
@@ -128,7 +149,7 @@ def api_usage(request: HttpRequest) -> HttpResponse:
         cursor.is_valid()
         status = 400
     usage = service_runs_page(
-        user=_user(request),
+        organization=_membership(request).organization,
         before=cursor.cleaned_data.get("before"),
         after=cursor.cleaned_data.get("after"),
         size=USAGE_PAGE_SIZE,

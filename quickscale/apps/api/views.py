@@ -15,11 +15,13 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from quickscale.apps.accounts.models import User
-from quickscale.apps.api.authentication import MISSING
+from quickscale.apps.keys.authentication import MISSING
 from quickscale.apps.api.openapi import openapi_document
 from quickscale.apps.api.ratelimit import rate_limit_retry_after
 from quickscale.apps.api.responses import api_error, too_many_requests
 from quickscale.apps.credits.selectors import credit_balance_get
+from quickscale.apps.orgs.current import request_organization
+from quickscale.apps.orgs.models import Organization
 from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.apps.services.selectors import service_runs_page, services_enabled
 from quickscale.apps.services.services import service_run
@@ -111,9 +113,17 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _organization(request: HttpRequest) -> Organization:
+    """The key's organization; for a signed-in browser, the one its pages act for. A key's
+    calls need no membership lookup: removing a member revokes the keys they made there."""
+    organization = request_organization(request)
+    assert organization is not None  # api_endpoint let only authenticated requests through
+    return organization
+
+
 @api_endpoint("GET")
 def balance(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(credit_balance_get(user=_user(request)).as_dict())
+    return JsonResponse(credit_balance_get(organization=_organization(request)).as_dict())
 
 
 @api_endpoint("GET")
@@ -175,10 +185,10 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
             f"An Idempotency-Key has 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII "
             "characters, such as a UUID.",
         )
-    user = _user(request)
     try:
         outcome = service_run(
-            user=user,
+            organization=_organization(request),
+            user=_user(request),
             name=name,
             data=data,
             api_key=getattr(request, "api_key", None),
@@ -231,7 +241,9 @@ def usage(request: HttpRequest) -> HttpResponse:
     if before is not None and not CURSOR.fullmatch(before):
         return api_error(400, "invalid_cursor", "`before` is the `next` value of a previous page.")
     page = service_runs_page(
-        user=_user(request), before=int(before) if before else None, size=USAGE_PAGE_SIZE
+        organization=_organization(request),
+        before=int(before) if before else None,
+        size=USAGE_PAGE_SIZE,
     )
     return JsonResponse(
         {

@@ -1,5 +1,5 @@
-"""The credits in Django's admin: accounts with their balance, lots and ledger (read-only), and
-operator forms that grant and adjust through the services."""
+"""The credits in Django's admin: organizations' accounts with their balance, lots and ledger
+(read-only), and operator forms that grant and adjust through the services."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -23,6 +23,7 @@ from quickscale.apps.credits.selectors import (
     credit_lots_live,
     ledger_page_get,
 )
+from quickscale.apps.credits.rules import spendable_q
 from quickscale.exceptions import CreditsError
 
 GRANT_PERMISSION = "quickscale_credits.grant_credits"
@@ -45,32 +46,38 @@ class ReadOnlyAdmin(BoundedInputAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "user", "kind", "amount", "description", "actor")
+    list_display = ("id", "created_at", "organization", "kind", "amount", "description", "actor")
     list_filter = ("kind",)
-    search_fields = ("user__email", "idempotency_key", "description")
-    list_select_related = ("user", "actor")
+    search_fields = ("organization__slug", "actor__email", "idempotency_key", "description")
+    list_select_related = ("organization", "actor")
 
 
 @admin.register(CreditLot)
 class CreditLotAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "kind", "amount", "remaining", "expires_at", "source_type")
+    list_display = (
+        "id",
+        "organization",
+        "kind",
+        "amount",
+        "remaining",
+        "expires_at",
+        "source_type",
+    )
     list_filter = ("kind", "source_type")
-    search_fields = ("user__email", "source_id")
-    list_select_related = ("user",)
+    search_fields = ("organization__slug", "source_id")
+    list_select_related = ("organization",)
 
 
 @admin.register(CreditAccount)
 class CreditAccountAdmin(BoundedInputAdmin):
-    list_display = ("email", "spendable_credits", "is_active")
-    search_fields = ("email", "name")
-    ordering = ("email",)
+    list_display = ("name", "slug", "kind", "spendable_credits")
+    list_filter = ("kind",)
+    search_fields = ("name", "slug", "memberships__user__email")
+    ordering = ("name", "id")
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CreditAccount]:
-        now = timezone.now()
-        live = Q(credit_lots__remaining__gt=0) & (
-            Q(credit_lots__expires_at__isnull=True) | Q(credit_lots__expires_at__gt=now)
-        )
+        live = spendable_q(timezone.now(), prefix="credit_lots__")
         accounts: QuerySet[CreditAccount] = super().get_queryset(request)
         return accounts.annotate(_spendable=Sum("credit_lots__remaining", filter=live))
 
@@ -122,11 +129,13 @@ class CreditAccountAdmin(BoundedInputAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Credits of {account.email}",
+            "title": f"Credits of {account.name}",
             "account": account,
-            "balance": credit_balance_get(user=account),
-            "lots": credit_lots_live(user=account),
-            "ledger": ledger_page_get(user=account, kind=kind, before=before, after=after),
+            "balance": credit_balance_get(organization=account),
+            "lots": credit_lots_live(organization=account),
+            "ledger": ledger_page_get(
+                organization=account, kind=kind, before=before, after=after
+            ),
             "filters": filters,
             "kind": kind or "",
             "can_grant": request.user.has_perm(GRANT_PERMISSION),
@@ -169,7 +178,7 @@ class CreditAccountAdmin(BoundedInputAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"{title} for {account.email}",
+            "title": f"{title} for {account.name}",
             "account": account,
             "form": form,
         }
@@ -184,7 +193,7 @@ class CreditAccountAdmin(BoundedInputAdmin):
         actor = request.user if request.user.is_authenticated else None
         if isinstance(form, GrantForm):
             return services.credits_grant(
-                user=account,
+                organization=account,
                 amount=data["amount"],
                 kind=data["kind"],
                 expires_at=data["expires_at"],
@@ -194,7 +203,7 @@ class CreditAccountAdmin(BoundedInputAdmin):
                 actor=actor,
             )
         return services.credits_adjust(
-            user=account,
+            organization=account,
             amount=data["amount"],
             reason=data["reason"],
             idempotency_key=data["idempotency_key"],

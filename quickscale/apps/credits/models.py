@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from quickscale.apps.accounts.models import User
+from quickscale.apps.orgs.models import Organization
 from quickscale.db import indexes_where_set
 
 # The most credits one amount (a grant, a debit, a refund, an adjustment, a service's cost) or
@@ -39,8 +39,11 @@ class EntryKind(models.TextChoices):
 
 
 class CreditLot(models.Model):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credit_lots"
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="credit_lots",
+        db_index=False,  # the live-lots index below leads with it
     )
     kind = models.CharField(max_length=16, choices=LotKind.choices)
     amount = models.PositiveBigIntegerField(help_text="Credits granted.")
@@ -70,9 +73,9 @@ class CreditLot(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["user", "expires_at", "created_at"],
+                fields=["organization", "expires_at", "created_at"],
                 condition=Q(remaining__gt=0),
-                name="qs_credits_live_lots",
+                name="qs_credits_org_live_lots",
             ),
             models.Index(
                 fields=["expires_at"],
@@ -89,14 +92,14 @@ class CreditLot(models.Model):
 
 
 class LedgerEntry(models.Model):
-    """One change to a user's credits. Rows are only ever inserted.
+    """One change to an organization's credits, and who made it. Rows are only ever inserted.
 
-    Every debit writes a row, so the table keeps as few indexes as its reads need: the user's
-    are served by the (user, id) indexes below, and links that are mostly empty are indexed only
-    where they are set."""
+    Every debit writes a row, so the table keeps as few indexes as its reads need: the
+    organization's are served by the (organization, id) indexes below, and links that are
+    mostly empty are indexed only where they are set."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+    organization = models.ForeignKey(
+        Organization,
         on_delete=models.PROTECT,
         related_name="ledger_entries",
         db_index=False,
@@ -110,7 +113,7 @@ class LedgerEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who made the change; empty for the system.",
+        help_text="Who made the change (granted, spent, refunded); empty for the system.",
         db_index=False,
     )
     lot = models.ForeignKey(
@@ -122,7 +125,7 @@ class LedgerEntry(models.Model):
         db_index=False,
     )
     api_key = models.ForeignKey(
-        "quickscale_api.ApiKey",
+        "quickscale_keys.ApiKey",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -148,17 +151,18 @@ class LedgerEntry(models.Model):
         verbose_name_plural = "ledger entries"
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "idempotency_key"], name="quickscale_credits_entry_idempotency"
+                fields=["organization", "idempotency_key"],
+                name="quickscale_credits_org_entry_idempotency",
             ),
         ]
         indexes = [
-            models.Index(fields=["user", "-id"], name="qs_credits_user_entries"),
-            models.Index(fields=["user", "kind", "-id"], name="qs_credits_user_kind"),
+            models.Index(fields=["organization", "-id"], name="qs_credits_org_entries"),
+            models.Index(fields=["organization", "kind", "-id"], name="qs_credits_org_kind"),
             *indexes_where_set("qs_credits_entry", "actor", "lot", "api_key", "refund_of"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount:+d} ({self.user_id})"
+        return f"{self.get_kind_display()} {self.amount:+d} ({self.organization_id})"
 
 
 class Allocation(models.Model):
@@ -182,8 +186,8 @@ class Allocation(models.Model):
         return f"{self.amount} from lot {self.lot_id} for entry {self.entry_id}"
 
 
-class CreditAccount(User):
-    """A user seen from the credits side, for the admin."""
+class CreditAccount(Organization):
+    """An organization seen from the credits side, for the admin."""
 
     class Meta:
         proxy = True

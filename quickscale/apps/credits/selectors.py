@@ -1,4 +1,5 @@
-"""Reads of credits. A balance reads the user's live lots only, never the ledger's history."""
+"""Reads of credits. A balance reads the organization's live lots only, never the ledger's
+history."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from datetime import datetime
 from django.db.models import Sum
 from django.utils import timezone
 
-from quickscale.apps.accounts.models import User
 from quickscale.apps.credits.models import CreditLot, EntryKind, LedgerEntry, LotKind
-from quickscale.apps.credits.services import spendable, spendable_lots
+from quickscale.apps.credits.rules import spendable, spendable_lots
+from quickscale.apps.orgs.models import Organization
 from quickscale.pagination import KeysetPage, keyset_page
 
 LEDGER_PAGE_SIZE = 25
@@ -38,11 +39,11 @@ class Balance:
         }
 
 
-def credit_balance_get(*, user: User, now: datetime | None = None) -> Balance:
+def credit_balance_get(*, organization: Organization, now: datetime | None = None) -> Balance:
     now = now if now is not None else timezone.now()
     by_kind = dict.fromkeys(LotKind.values, 0)
     expiring: dict[datetime, int] = {}
-    for kind, remaining, expires_at in spendable(user, now).values_list(
+    for kind, remaining, expires_at in spendable(organization.pk, now).values_list(
         "kind", "remaining", "expires_at"
     ):
         by_kind[kind] += remaining
@@ -59,31 +60,31 @@ def credit_balance_get(*, user: User, now: datetime | None = None) -> Balance:
     )
 
 
-def credit_lots_live(*, user: User, now: datetime | None = None) -> list[CreditLot]:
+def credit_lots_live(*, organization: Organization, now: datetime | None = None) -> list[CreditLot]:
     """The lots a debit can draw from, in the order it draws."""
-    return list(spendable_lots(user, now if now is not None else timezone.now()))
+    return list(spendable_lots(organization.pk, now if now is not None else timezone.now()))
 
 
-def credit_book_balance(*, user: User) -> int:
+def credit_book_balance(*, organization: Organization) -> int:
     """Credits held in lots, lapsed ones included until `expire` closes them."""
-    return int(CreditLot.objects.filter(user=user).aggregate(total=Sum("remaining"))["total"] or 0)
+    return int(CreditLot.objects.filter(organization=organization).aggregate(total=Sum("remaining"))["total"] or 0)
 
 
-def ledger_sum(*, user: User) -> int:
-    return int(LedgerEntry.objects.filter(user=user).aggregate(total=Sum("amount"))["total"] or 0)
+def ledger_sum(*, organization: Organization) -> int:
+    return int(LedgerEntry.objects.filter(organization=organization).aggregate(total=Sum("amount"))["total"] or 0)
 
 
 def ledger_page_get(
     *,
-    user: User,
+    organization: Organization,
     kind: str | None = None,
     before: int | None = None,
     after: int | None = None,
     size: int = LEDGER_PAGE_SIZE,
 ) -> KeysetPage[LedgerEntry]:
-    """One page of a user's ledger, newest first, by keyset so that page 1,000 costs as much as
+    """One page of an organization's ledger, newest first, by keyset so that page 1,000 costs as much as
     page 1."""
-    rows = LedgerEntry.objects.filter(user=user).select_related("actor")
+    rows = LedgerEntry.objects.filter(organization=organization).select_related("actor")
     if kind:
         if kind not in EntryKind.values:
             raise ValueError(f"Unknown entry kind: {kind}")
@@ -91,10 +92,10 @@ def ledger_page_get(
     return keyset_page(rows, before=before, after=after, size=size)
 
 
-def ledger_entries_iter(*, user: User) -> Iterator[LedgerEntry]:
-    """Every entry of a user, oldest first, streamed from the database in chunks."""
+def ledger_entries_iter(*, organization: Organization) -> Iterator[LedgerEntry]:
+    """Every entry of an organization, oldest first, streamed from the database in chunks."""
     return (
-        LedgerEntry.objects.filter(user=user)
+        LedgerEntry.objects.filter(organization=organization)
         .select_related("actor")
         .order_by("id")
         .iterator(chunk_size=EXPORT_CHUNK_SIZE)

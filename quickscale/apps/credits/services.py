@@ -1,5 +1,5 @@
-"""Every write to credits. Each runs in one transaction under a lock on the user's row, takes an
-idempotency key, and either changes everything it should or nothing.
+"""Every write to credits. Each runs in one transaction under a lock on the organization's row,
+takes an idempotency key, and either changes everything it should or nothing.
 
 Retrying with the same key returns the first entry and changes nothing; the same key with other
 arguments raises IdempotencyConflictError.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 if TYPE_CHECKING:
-    from quickscale.apps.api.models import ApiKey
+    from quickscale.apps.keys.models import ApiKey
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -29,6 +29,8 @@ from quickscale.apps.credits.models import (
     LedgerEntry,
     LotKind,
 )
+from quickscale.apps.credits.rules import spendable, spending_order
+from quickscale.apps.orgs.models import Organization
 from quickscale.exceptions import (
     CreditLimitError,
     IdempotencyConflictError,
@@ -37,6 +39,9 @@ from quickscale.exceptions import (
     RefundError,
 )
 
+if TYPE_CHECKING:
+    from quickscale.apps.keys.models import ApiKey
+
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 EXPIRE_BATCH_SIZE = 500
 
@@ -44,6 +49,11 @@ EXPIRE_BATCH_SIZE = 500
 def _request_hash(operation: str, **arguments: Any) -> str:
     canonical = json.dumps({"operation": operation, **arguments}, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def consume_request_hash(amount: int) -> str:
+    """What a debit of `amount` records to tell a retry from another request with its key."""
+    return _request_hash("consume", amount=amount)
 
 
 def _check_amount(amount: object) -> int:
@@ -59,11 +69,11 @@ def _check_amount(amount: object) -> int:
     return amount
 
 
-def _check_room(user: User, adding: int, now: datetime) -> None:
+def _check_room(organization_id: int, adding: int, now: datetime) -> None:
     """Refuse what would take the spendable balance past MAX_CREDITS. Call under the lock."""
     # Summed here, not in SQL: an account has a handful of live lots, and a database sum of an
     # account that an older version let past the maximum could itself overflow on SQLite.
-    balance = sum(spendable(user, now).values_list("remaining", flat=True))
+    balance = sum(spendable(organization_id, now).values_list("remaining", flat=True))
     if balance + adding > MAX_CREDITS:
         raise CreditLimitError(
             f"This would take the balance to {balance + adding:,} credits, over the maximum of "
@@ -84,19 +94,21 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else timezone.now()
 
 
-def credits_account_lock(user: User) -> None:
-    """Serialize every credit write of one user. `no_key` leaves rows that merely reference the
-    user (new lots, entries) free to be inserted by others meanwhile."""
+def credits_account_lock(organization_id: int | None) -> None:
+    """Serialize every credit write of one organization. `no_key` leaves rows that merely
+    reference it (new lots, entries) free to be inserted by others meanwhile."""
     if (
-        user.pk is None
-        or not User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
+        organization_id is None
+        or not Organization.objects.select_for_update(no_key=True)
+        .filter(pk=organization_id)
+        .exists()
     ):
-        raise InvalidCreditRequestError(f"Unknown user: {user}.")
+        raise InvalidCreditRequestError(f"Unknown organization: {organization_id}.")
 
 
-def _replayed(user: User, idempotency_key: str, request_hash: str) -> LedgerEntry | None:
+def _replayed(organization_id: int, idempotency_key: str, request_hash: str) -> LedgerEntry | None:
     found = (
-        LedgerEntry.objects.filter(user=user, idempotency_key=idempotency_key)
+        LedgerEntry.objects.filter(organization_id=organization_id, idempotency_key=idempotency_key)
         .values_list("pk", "request_hash")
         .first()
     )
@@ -109,45 +121,11 @@ def _replayed(user: User, idempotency_key: str, request_hash: str) -> LedgerEntr
     return LedgerEntry.objects.get(pk=found[0])
 
 
-def spendable(user: User, now: datetime) -> QuerySet[CreditLot]:
-    """Lots holding credits that have not expired, in no particular order."""
-    return CreditLot.objects.filter(user=user, remaining__gt=0).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    )
-
-
-def spendable_lots(user: User, now: datetime) -> QuerySet[CreditLot]:
-    """Lots a debit may draw from, in the order it draws: lots that expire, soonest first
-    (subscription lots first among equals), then permanent lots, oldest first."""
-    return (
-        spendable(user, now)
-        .annotate(
-            _kind_order=Case(
-                When(kind=LotKind.SUBSCRIPTION, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by(F("expires_at").asc(nulls_last=True), "_kind_order", "created_at", "id")
-    )
-
-
-def spending_order(lot: CreditLot) -> tuple[bool, datetime | None, bool, datetime, int]:
-    """The order of `spendable_lots`, for lots already in memory."""
-    return (
-        lot.expires_at is None,
-        lot.expires_at,
-        lot.kind != LotKind.SUBSCRIPTION,
-        lot.created_at,
-        lot.pk,
-    )
-
-
-def _draw(user: User, amount: int, now: datetime) -> list[tuple[CreditLot, int]]:
+def _draw(organization_id: int, amount: int, now: datetime) -> list[tuple[CreditLot, int]]:
     """Take `amount` from the spendable lots in spending order; return what was drawn from each.
     An account has a handful of live lots: sorting them here costs less than having the ORM
     build the ordered query."""
-    lots = sorted(spendable(user, now), key=spending_order)
+    lots = sorted(spendable(organization_id, now), key=spending_order)
     available = sum(lot.remaining for lot in lots)
     if available < amount:
         raise InsufficientCreditsError(balance=available, requested=amount)
@@ -177,7 +155,7 @@ def _allocate(entry: LedgerEntry, drawn: Iterable[tuple[CreditLot, int]]) -> Non
 @transaction.atomic
 def credits_grant(
     *,
-    user: User,
+    organization: Organization,
     amount: int,
     kind: str,
     idempotency_key: str,
@@ -214,12 +192,13 @@ def credits_grant(
         source_type=source_type,
         source_id=source_id,
     )
-    credits_account_lock(user)
-    if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
+    owner = organization.pk
+    credits_account_lock(owner)
+    if (existing := _replayed(owner, idempotency_key, request_hash)) is not None:
         return existing
-    _check_room(user, amount, now)
+    _check_room(owner, amount, now)
     lot = CreditLot.objects.create(
-        user=user,
+        organization_id=owner,
         kind=kind,
         amount=amount,
         remaining=amount,
@@ -229,7 +208,7 @@ def credits_grant(
         created_at=now,
     )
     return LedgerEntry.objects.create(
-        user=user,
+        organization_id=owner,
         kind=EntryKind.GRANT,
         amount=amount,
         lot=lot,
@@ -245,7 +224,7 @@ def credits_grant(
 @transaction.atomic
 def credits_consume(
     *,
-    user: User,
+    organization: Organization,
     amount: int,
     idempotency_key: str,
     description: str = "",
@@ -258,13 +237,14 @@ def credits_consume(
     now = _now(now)
     _check_amount(amount)
     _check_key(idempotency_key)
-    request_hash = _request_hash("consume", amount=amount)
-    credits_account_lock(user)
-    if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
+    request_hash = consume_request_hash(amount)
+    owner = organization.pk
+    credits_account_lock(owner)
+    if (existing := _replayed(owner, idempotency_key, request_hash)) is not None:
         return existing
-    drawn = _draw(user, amount, now)
+    drawn = _draw(owner, amount, now)
     entry = LedgerEntry.objects.create(
-        user=user,
+        organization_id=owner,
         kind=EntryKind.DEBIT,
         amount=-amount,
         description=description,
@@ -298,10 +278,10 @@ def credits_refund(
     _check_key(idempotency_key)
     if amount is not None:
         _check_amount(amount)
-    user = entry.user
+    owner = entry.organization_id
     request_hash = _request_hash("refund", entry=entry.pk, amount=amount)
-    credits_account_lock(user)
-    if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
+    credits_account_lock(owner)
+    if (existing := _replayed(owner, idempotency_key, request_hash)) is not None:
         return existing
     if entry.kind != EntryKind.DEBIT:
         raise RefundError(f"Entry {entry.pk} is a {entry.kind}, and only debits can be refunded.")
@@ -326,11 +306,11 @@ def credits_refund(
         else:
             forfeited += give
     # Refused rather than forfeited: the credits stay refundable once the balance has room.
-    _check_room(user, restored, now)
+    _check_room(owner, restored, now)
     Allocation.objects.bulk_update(allocations, ["refunded"])
     CreditLot.objects.bulk_update([allocation.lot for allocation in allocations], ["remaining"])
     return LedgerEntry.objects.create(
-        user=user,
+        organization_id=owner,
         kind=EntryKind.REFUND,
         amount=restored,
         refund_of=entry,
@@ -346,7 +326,7 @@ def credits_refund(
 @transaction.atomic
 def credits_adjust(
     *,
-    user: User,
+    organization: Organization,
     amount: int,
     reason: str,
     idempotency_key: str,
@@ -365,15 +345,16 @@ def credits_adjust(
     if not reason.strip():
         raise InvalidCreditRequestError("An adjustment needs a reason.")
     request_hash = _request_hash("adjust", amount=amount)
-    credits_account_lock(user)
-    if (existing := _replayed(user, idempotency_key, request_hash)) is not None:
+    owner = organization.pk
+    credits_account_lock(owner)
+    if (existing := _replayed(owner, idempotency_key, request_hash)) is not None:
         return existing
     lot = None
     drawn: list[tuple[CreditLot, int]] = []
     if amount > 0:
-        _check_room(user, amount, now)
+        _check_room(owner, amount, now)
         lot = CreditLot.objects.create(
-            user=user,
+            organization_id=owner,
             kind=LotKind.PROMO,
             amount=amount,
             remaining=amount,
@@ -381,9 +362,9 @@ def credits_adjust(
             created_at=now,
         )
     else:
-        drawn = _draw(user, -amount, now)
+        drawn = _draw(owner, -amount, now)
     entry = LedgerEntry.objects.create(
-        user=user,
+        organization_id=owner,
         kind=EntryKind.ADJUSTMENT,
         amount=amount,
         lot=lot,
@@ -401,7 +382,7 @@ def credits_expire(*, now: datetime | None = None, batch_size: int = EXPIRE_BATC
     """Write an expiry entry for every lapsed lot that still holds credits; returns how many.
 
     Safe to run repeatedly and concurrently: each lot is closed in its own transaction under
-    its user's lock, and a lot already closed is skipped.
+    its organization's lock, and a lot already closed is skipped.
     """
     now = _now(now)
     expired = 0
@@ -423,15 +404,15 @@ def credits_expire(*, now: datetime | None = None, batch_size: int = EXPIRE_BATC
 
 @transaction.atomic
 def _expire_lot(lot_id: int, now: datetime) -> int:
-    user_id = CreditLot.objects.values_list("user_id", flat=True).get(pk=lot_id)
-    credits_account_lock(User(pk=user_id))
+    organization_id = CreditLot.objects.values_list("organization_id", flat=True).get(pk=lot_id)
+    credits_account_lock(organization_id)
     lot = CreditLot.objects.get(pk=lot_id)
     if lot.expired_at is not None or lot.remaining == 0 or lot.expires_at is None:
         return 0
     if lot.expires_at > now:
         return 0
     LedgerEntry.objects.create(
-        user_id=user_id,
+        organization_id=organization_id,
         kind=EntryKind.EXPIRY,
         amount=-lot.remaining,
         lot=lot,

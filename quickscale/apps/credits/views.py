@@ -5,9 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from quickscale.apps.accounts.models import User
 from quickscale.apps.credits.forms import LedgerFilterForm
 from quickscale.apps.credits.selectors import credit_balance_get, ledger_page_get
+from quickscale.apps.orgs.current import current_membership
 
 CREDITS_TEMPLATE = "pages/credits.html"
 LEDGER_FRAGMENT = "fragments/credit_ledger.html"
@@ -16,9 +16,11 @@ LEDGER_FRAGMENT = "fragments/credit_ledger.html"
 @login_required
 @require_GET
 def credits_overview(request: HttpRequest) -> HttpResponse:
-    """The balance by kind and the ledger; HTMX asks for the ledger fragment alone."""
-    user = request.user
-    assert isinstance(user, User)
+    """The current organization's balance by kind and ledger; HTMX asks for the ledger
+    fragment alone."""
+    membership = current_membership(request)
+    assert membership is not None
+    organization = membership.organization
     filters = LedgerFilterForm(request.GET)
     status = 200
     if not filters.is_valid():
@@ -30,12 +32,12 @@ def credits_overview(request: HttpRequest) -> HttpResponse:
     kind = data.get("kind") or ""
     context = {
         "ledger": ledger_page_get(
-            user=user, kind=kind or None, before=data.get("before"), after=data.get("after")
+            organization=organization, kind=kind or None, before=data.get("before"), after=data.get("after")
         ),
         "filters": filters,
         "kind": kind,
     }
     if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
         return render(request, LEDGER_FRAGMENT, context, status=status)
-    context["balance"] = credit_balance_get(user=user)
+    context["balance"] = credit_balance_get(organization=organization)
     return render(request, CREDITS_TEMPLATE, context, status=status)

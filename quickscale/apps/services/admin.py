@@ -84,6 +84,7 @@ class ServiceRunAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "created_at",
+        "organization",
         "user",
         "service",
         "status",
@@ -92,8 +93,8 @@ class ServiceRunAdmin(ReadOnlyAdmin):
         "key_prefix",
     )
     list_filter = ("status", "service", "created_at")
-    search_fields = ("user__email", "api_key__prefix", "idempotency_key")
-    list_select_related = ("user", "api_key")
+    search_fields = ("organization__slug", "user__email", "api_key__prefix", "idempotency_key")
+    list_select_related = ("organization", "user", "api_key")
 
     @admin.display(description="key", ordering="api_key__prefix")
     def key_prefix(self, obj: ServiceRun) -> str:

@@ -1,12 +1,12 @@
-"""Charging for a run: under the account's lock, the idempotency check, the debit and the run's
-record are written together, or nothing is.
+"""Charging for a run: under the organization's lock, the idempotency check, the debit and the
+run's record are written together, or nothing is.
 
-On PostgreSQL this is one round trip: a PL/pgSQL function (installed by `migrate`, see
-`install_charge_function`) does in the database what `_charge_orm` does through the ORM, so the
-account's row lock is held for one statement and its commit instead of a dozen round trips. On
-other databases the ORM path runs. Both follow the credit ledger's rules: lots that expire are
-spent first, soonest first (subscription lots first among equals), then permanent lots, oldest
-first; expired credits are never spent.
+The debit is the ledger's (`credits_consume`, or on PostgreSQL its PL/pgSQL twin in
+`credits/sql.py`); this module only checks the service's switch and the Idempotency-Key and
+writes the run. On PostgreSQL that is one round trip: a PL/pgSQL function (installed by
+`migrate`, see `install_charge_function`) takes the ledger's lock, checks, calls the ledger's
+debit and inserts the run, so the lock is held for one statement and its commit instead of a
+dozen round trips. On other databases the ORM path runs.
 """
 
 from __future__ import annotations
@@ -24,17 +24,15 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.credits.models import (
-    MAX_CREDITS,
-    Allocation,
-    CreditLot,
-    EntryKind,
-    LedgerEntry,
-    LotKind,
+from quickscale.apps.credits import sql as ledger_sql
+from quickscale.apps.credits.models import MAX_CREDITS
+from quickscale.apps.credits.services import (
+    consume_request_hash,
+    credits_account_lock,
+    credits_consume,
 )
-from quickscale.apps.credits.services import _request_hash as ledger_request_hash
-from quickscale.apps.credits.services import credits_account_lock, credits_consume
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.orgs.models import Organization
 from quickscale.apps.services.models import RunStatus, ServiceConfig, ServiceRun
 from quickscale.exceptions import (
     CreditLimitError,
@@ -50,12 +48,17 @@ logger = logging.getLogger(__name__)
 # Bump the version whenever the function's arguments, results or rules change: code and
 # database then never disagree about it, even between a deploy and its `migrate`.
 FUNCTION_FAMILY = "quickscale_service_charge"
-FUNCTION_NAME = f"{FUNCTION_FAMILY}_v2"
+FUNCTION_NAME = f"{FUNCTION_FAMILY}_v3"
 FUNCTION_SIGNATURE = (
-    f"{FUNCTION_NAME}(bigint, bigint, text, bigint, integer, text, text, text, text, jsonb, "
-    "timestamptz, timestamptz)"
+    f"{FUNCTION_NAME}(bigint, bigint, bigint, text, bigint, integer, text, text, text, text, "
+    "jsonb, timestamptz, timestamptz)"
 )
-CALL_SQL = f"SELECT * FROM {FUNCTION_NAME}(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)"  # noqa: S608
+CALL_SQL = (
+    f"SELECT * FROM {FUNCTION_NAME}"  # noqa: S608
+    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)"
+)
+# Every function the charge calls, its own and the ledger's.
+REQUIRED_SIGNATURES = (FUNCTION_SIGNATURE, *ledger_sql.SIGNATURES)
 MISSING_FUNCTION_RECHECK = 30.0  # seconds between looks for a function `migrate` has not made
 
 _function_seen: dict[str, bool] = {}
@@ -71,7 +74,8 @@ class Charge:
 
 @dataclass(frozen=True)
 class ChargeRequest:
-    user: User
+    organization: Organization
+    user: User  # the member running it
     service: str
     cost: int
     input_size: int
@@ -87,7 +91,7 @@ class ChargeRequest:
 
     @property
     def entry_hash(self) -> str:
-        return ledger_request_hash("consume", amount=self.cost)
+        return consume_request_hash(self.cost)
 
     @property
     def metadata(self) -> dict[str, str]:
@@ -127,7 +131,8 @@ def _function_ready(using: str) -> bool:
     if checked is not None and time.monotonic() - checked < MISSING_FUNCTION_RECHECK:
         return False
     with database.cursor() as cursor:
-        cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", [FUNCTION_SIGNATURE])
+        checks = " AND ".join(["to_regprocedure(%s) IS NOT NULL"] * len(REQUIRED_SIGNATURES))
+        cursor.execute(f"SELECT {checks}", list(REQUIRED_SIGNATURES))
         (found,) = cursor.fetchone()
     _function_checked_at[using] = time.monotonic()
     if found:
@@ -162,12 +167,16 @@ def _charge_orm(request: ChargeRequest, now: datetime, using: str) -> Charge:
         )
         if switched_off.exists():
             raise _unavailable(request.service)
-        user = request.user
-        credits_account_lock(user)
+        organization = request.organization
+        credits_account_lock(organization.pk)
         if request.idempotency_key:
             earlier = (
                 ServiceRun.objects.using(using)
-                .filter(user=user, idempotency_key=request.idempotency_key)
+                .filter(
+                    organization=organization,
+                    user=request.user,
+                    idempotency_key=request.idempotency_key,
+                )
                 .first()
             )
             if earlier is not None:
@@ -175,7 +184,8 @@ def _charge_orm(request: ChargeRequest, now: datetime, using: str) -> Charge:
         debit = None
         if request.cost:
             debit = credits_consume(
-                user=user,
+                organization=organization,
+                actor=request.user,
                 amount=request.cost,
                 idempotency_key=request.entry_key,
                 description=request.service,
@@ -190,6 +200,7 @@ def _charge_orm(request: ChargeRequest, now: datetime, using: str) -> Charge:
 
 def _new_run(request: ChargeRequest, now: datetime, debit_id: int | None) -> ServiceRun:
     return ServiceRun(
+        organization=request.organization,
         user=request.user,
         api_key=request.api_key,
         service=request.service,
@@ -212,6 +223,7 @@ def _charge_postgresql(request: ChargeRequest, now: datetime, using: str) -> Cha
         cursor.execute(
             CALL_SQL,
             [
+                request.organization.pk,
                 request.user.pk,
                 request.api_key.pk if request.api_key is not None else None,
                 request.service,
@@ -244,7 +256,7 @@ def _charge_postgresql(request: ChargeRequest, now: datetime, using: str) -> Cha
         raise InsufficientCreditsError(balance=balance, requested=request.cost)
     if outcome == "disabled":
         raise _unavailable(request.service)
-    raise InvalidCreditRequestError(f"Unknown user: {request.user}.")
+    raise InvalidCreditRequestError(f"Unknown organization: {request.organization.pk}.")
 
 
 def _function_sql() -> str:
@@ -253,15 +265,12 @@ def _function_sql() -> str:
 
     return f"""
 CREATE FUNCTION {FUNCTION_NAME}(
-    p_user bigint, p_api_key bigint, p_service text, p_cost bigint, p_input_size integer,
-    p_idempotency_key text, p_request_hash text, p_entry_key text, p_entry_hash text,
-    p_metadata jsonb, p_now timestamptz, p_deadline timestamptz,
+    p_organization bigint, p_user bigint, p_api_key bigint, p_service text, p_cost bigint,
+    p_input_size integer, p_idempotency_key text, p_request_hash text, p_entry_key text,
+    p_entry_hash text, p_metadata jsonb, p_now timestamptz, p_deadline timestamptz,
     OUT outcome text, OUT run_id bigint, OUT entry_id bigint, OUT balance bigint
 ) LANGUAGE plpgsql VOLATILE AS $body$
 DECLARE
-    lot record;
-    wanted bigint := p_cost;
-    take bigint;
     found_hash text;
 BEGIN
     IF p_cost IS NULL OR p_cost < 0 THEN
@@ -273,62 +282,35 @@ BEGIN
         outcome := 'disabled';
         RETURN;
     END IF;
-    PERFORM 1 FROM {table(User)} WHERE id = p_user FOR NO KEY UPDATE;
-    IF NOT FOUND THEN
-        outcome := 'unknown_user';
+    IF NOT {ledger_sql.LOCK_FUNCTION}(p_organization) THEN
+        outcome := 'unknown_organization';
         RETURN;
     END IF;
     IF p_idempotency_key IS NOT NULL THEN
         SELECT id, request_hash INTO run_id, found_hash FROM {table(ServiceRun)}
-        WHERE user_id = p_user AND idempotency_key = p_idempotency_key;
+        WHERE organization_id = p_organization AND user_id = p_user
+          AND idempotency_key = p_idempotency_key;
         IF FOUND THEN
             outcome := 'replay';
             RETURN;
         END IF;
     END IF;
-    balance := 0;
-    FOR lot IN
-        SELECT id, remaining, sum(remaining) OVER () AS available
-        FROM {table(CreditLot)}
-        WHERE user_id = p_user AND remaining > 0
-          AND (expires_at IS NULL OR expires_at > p_now)
-        ORDER BY expires_at ASC NULLS LAST, kind <> '{LotKind.SUBSCRIPTION.value}',
-                 created_at, id
-    LOOP
-        IF balance = 0 THEN
-            balance := lot.available;
-            IF balance < p_cost THEN
-                outcome := 'insufficient';
-                RETURN;
-            END IF;
-            IF p_cost > 0 THEN
-                INSERT INTO {table(LedgerEntry)} (
-                    user_id, kind, amount, description, actor_id, lot_id, api_key_id,
-                    refund_of_id, metadata, idempotency_key, request_hash, created_at
-                ) VALUES (
-                    p_user, '{EntryKind.DEBIT.value}', -p_cost, p_service, NULL, NULL,
-                    p_api_key, NULL, p_metadata, p_entry_key, p_entry_hash, p_now
-                ) RETURNING id INTO entry_id;
-            END IF;
-        END IF;
-        EXIT WHEN wanted = 0;
-        take := least(wanted, lot.remaining);
-        UPDATE {table(CreditLot)} SET remaining = remaining - take WHERE id = lot.id;
-        INSERT INTO {table(Allocation)} (entry_id, lot_id, amount, refunded)
-        VALUES (entry_id, lot.id, take, 0);
-        wanted := wanted - take;
-    END LOOP;
+    SELECT d.entry_id, d.balance INTO entry_id, balance FROM {ledger_sql.DEBIT_FUNCTION}(
+        p_organization, p_user, p_api_key, p_cost, p_service, p_metadata, p_entry_key,
+        p_entry_hash, p_now
+    ) AS d;
     IF balance < p_cost THEN
         outcome := 'insufficient';
         RETURN;
     END IF;
     balance := balance - p_cost;
     INSERT INTO {table(ServiceRun)} (
-        user_id, api_key_id, service, status, cost, input_size, duration_ms, debit_id,
-        refund_id, idempotency_key, request_hash, result, error, created_at, deadline
+        organization_id, user_id, api_key_id, service, status, cost, input_size, duration_ms,
+        debit_id, refund_id, idempotency_key, request_hash, result, error, created_at, deadline
     ) VALUES (
-        p_user, p_api_key, p_service, '{RunStatus.RUNNING.value}', p_cost, p_input_size, NULL,
-        entry_id, NULL, p_idempotency_key, p_request_hash, NULL, '', p_now, p_deadline
+        p_organization, p_user, p_api_key, p_service, '{RunStatus.RUNNING.value}', p_cost,
+        p_input_size, NULL, entry_id, NULL, p_idempotency_key, p_request_hash, NULL, '', p_now,
+        p_deadline
     ) RETURNING id INTO run_id;
     outcome := 'charged';
 END
@@ -342,14 +324,7 @@ def install_charge_function(using: str = "default", **kwargs: Any) -> None:
     database: BaseDatabaseWrapper = connections[using]
     if database.vendor != "postgresql" or not router.allow_migrate_model(using, ServiceRun):
         return
-    with transaction.atomic(using=using), database.cursor() as cursor:
-        cursor.execute(
-            "SELECT oid::regprocedure::text FROM pg_proc WHERE proname LIKE %s",
-            [FUNCTION_FAMILY.replace("_", "\\_") + "%"],
-        )
-        for (signature,) in cursor.fetchall():
-            cursor.execute(f"DROP FUNCTION {signature}")
-        cursor.execute(_function_sql())
+    ledger_sql.install_functions(FUNCTION_FAMILY, _function_sql(), using=using)
     _function_seen.pop(using, None)
     _function_checked_at.pop(using, None)
 

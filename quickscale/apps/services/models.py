@@ -37,18 +37,26 @@ class RunError:
 
 
 class ServiceRun(models.Model):
-    """One call of a service. Written on every paid call: the user's runs are read through the
-    (user, id) index, links that may be empty are indexed only where they are set, and running
-    runs by their deadline (what `recover` looks for)."""
+    """One call of a service, for an organization (whose credits paid) by one of its members
+    (`user`). Written on every paid call: an organization's runs are read through the
+    (organization, id) index, links that may be empty are indexed only where they are set, and
+    running runs by their deadline (what `recover` looks for)."""
 
+    organization = models.ForeignKey(
+        "quickscale_orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="service_runs",
+        db_index=False,
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="service_runs",
         db_index=False,
+        help_text="The member who ran it.",
     )
     api_key = models.ForeignKey(
-        "quickscale_api.ApiKey",
+        "quickscale_keys.ApiKey",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -91,13 +99,13 @@ class ServiceRun(models.Model):
         ordering = ("-id",)
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "idempotency_key"],
+                fields=["organization", "user", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),
-                name="quickscale_services_run_idempotency",
+                name="quickscale_services_org_run_idempotency",
             )
         ]
         indexes = [
-            models.Index(fields=["user", "-id"], name="qs_services_runs_by_user"),
+            models.Index(fields=["organization", "-id"], name="qs_services_runs_by_org"),
             *indexes_where_set("qs_services_run", "api_key", "debit", "refund"),
             models.Index(
                 fields=["deadline"],

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from quickscale.apps.accounts.models import User
+from quickscale.apps.orgs.models import Organization
 from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.models import ServiceConfig, ServiceRun
 from quickscale.apps.services.registry import registry
@@ -8,10 +8,11 @@ from quickscale.pagination import KeysetPage, keyset_page
 
 
 def service_runs_page(
-    *, user: User, before: int | None = None, after: int | None = None, size: int
+    *, organization: Organization, before: int | None = None, after: int | None = None, size: int
 ) -> KeysetPage[ServiceRun]:
-    """One page of a user's service runs, newest first, by keyset (as the credit history)."""
-    rows = ServiceRun.objects.filter(user=user).select_related("api_key")
+    """One page of an organization's service runs, newest first, by keyset (as the credit
+    history), with who ran each."""
+    rows = ServiceRun.objects.filter(organization=organization).select_related("api_key", "user")
     return keyset_page(rows, before=before, after=after, size=size)
 
 

@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
-from quickscale.apps.api.models import ApiKey
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.orgs.models import Organization
 from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.credits.services import credits_refund
 from quickscale.apps.services.base import RUN_DEADLINE
@@ -50,13 +51,14 @@ class RunOutcome(NamedTuple):
 
 def service_run(
     *,
+    organization: Organization,
     user: User,
     name: str,
     data: Any,
     api_key: ApiKey | None = None,
     idempotency_key: str | None = None,
 ) -> RunOutcome:
-    """Run a service for `user`.
+    """Run a service for `organization`, by its member `user`.
 
     The cost is debited (through the credit ledger, see `charge`) before `run()`; a run that
     raises, or that is not done by its deadline (the service's `time_limit()`), is refunded and
@@ -76,6 +78,7 @@ def service_run(
     now, started = timezone.now(), time.monotonic()
     charged = charge(
         ChargeRequest(
+            organization=organization,
             user=user,
             service=name,
             cost=service.cost_for(data),
@@ -90,7 +93,7 @@ def service_run(
     )
     run = charged.run
     if charged.replayed:
-        return RunOutcome(run, True, credit_balance_get(user=user).total)
+        return RunOutcome(run, True, credit_balance_get(organization=organization).total)
     deadline = started + limit
     error: str | None = None
     token = RUN_DEADLINE.set(deadline)
@@ -124,14 +127,14 @@ def service_run(
             if recorded:
                 balance = charged.balance
                 if balance is None:
-                    balance = credit_balance_get(user=user).total
+                    balance = credit_balance_get(organization=organization).total
                 return RunOutcome(run, False, balance)
             # `recover` failed and refunded this run while it ran: its result is not the
             # customer's, whatever it was.
             logger.warning("Service %s run %s was recovered while it ran", name, run.pk)
     closed, _ = _run_fail(run, error=error or RunError.ABANDONED, skip_locked=False)
     assert closed is not None
-    return RunOutcome(closed, False, credit_balance_get(user=user).total)
+    return RunOutcome(closed, False, credit_balance_get(organization=organization).total)
 
 
 STILL_RUNNING = {"status": RunStatus.RUNNING}

@@ -7,11 +7,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.services import api_key_create, api_key_revoke
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.services import api_key_create, api_key_revoke
+from quickscale.apps.orgs.services import organization_personal_ensure
 from quickscale.apps.services.registry import registry
-from quickscale.exceptions import ApiKeyError
-from quickscale.management.commands.quickscale_credits import aware_datetime, user_named
+from quickscale.exceptions import ApiKeyError, OrganizationPermissionError
+from quickscale.management.commands.quickscale_credits import (
+    aware_datetime,
+    organization_named,
+    user_named,
+)
 
 NAME_MAX_LENGTH = int(ApiKey._meta.get_field("name").max_length or 0)
 
@@ -20,6 +25,7 @@ def _row(key: ApiKey) -> dict[str, Any]:
     return {
         "prefix": key.prefix,
         "name": key.name,
+        "organization": key.organization.slug,
         "user": key.user.email,
         "status": key.status(),
         "scopes": key.scopes,
@@ -37,7 +43,14 @@ class Command(BaseCommand):
         commands = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
 
         create = commands.add_parser("create", help="create a key and print its token, once")
-        create.add_argument("--user", required=True, metavar="EMAIL")
+        create.add_argument(
+            "--org",
+            metavar="SLUG",
+            help="the organization whose credits the key spends (default: the user's personal one)",
+        )
+        create.add_argument(
+            "--user", required=True, metavar="EMAIL", help="the member who owns the key"
+        )
         create.add_argument("--name", required=True, metavar="NAME")
         create.add_argument("--expires-at", type=aware_datetime, metavar="ISO8601")
         create.add_argument(
@@ -49,7 +62,8 @@ class Command(BaseCommand):
         )
 
         listing = commands.add_parser("list", help="keys, newest first; never their secrets")
-        listing.add_argument("--user", metavar="EMAIL", help="only this user's keys")
+        listing.add_argument("--org", metavar="SLUG", help="only this organization's keys")
+        listing.add_argument("--user", metavar="EMAIL", help="only keys this user made")
         listing.add_argument("--json", action="store_true", help="print one JSON array")
 
         revoke = commands.add_parser("revoke", help="revoke a key; calls with it then get 401")
@@ -59,11 +73,20 @@ class Command(BaseCommand):
         handler = getattr(self, f"_{options['subcommand']}")
         try:
             handler(options)
-        except ApiKeyError as error:
+        except (ApiKeyError, OrganizationPermissionError) as error:
             raise CommandError(error.message) from error
 
     def _create(self, options: dict[str, Any]) -> None:
         user = user_named(options["user"])
+        if options["org"]:
+            organization = organization_named(options["org"])
+            if not organization.memberships.filter(user=user).exists():
+                raise CommandError(
+                    f"{user.email} is not a member of {organization.slug}; a key is made by a "
+                    "member of its organization."
+                )
+        else:
+            organization = organization_personal_ensure(user=user)
         if len(options["name"].strip()) > NAME_MAX_LENGTH:
             raise CommandError(f"A key's name has at most {NAME_MAX_LENGTH} characters.")
         scopes: list[str] = options["scopes"] or []
@@ -72,16 +95,23 @@ class Command(BaseCommand):
             known = ", ".join(service.name for service in registry)
             raise CommandError(f"No service is named {', '.join(unknown)}; there are: {known}.")
         new_key = api_key_create(
-            user=user, name=options["name"], expires_at=options["expires_at"], scopes=scopes
+            organization=organization,
+            user=user,
+            name=options["name"],
+            expires_at=options["expires_at"],
+            scopes=scopes,
         )
         self.stderr.write(
-            f"Created the key {new_key.key.prefix} ({new_key.key.name}) for {user.email}. "
+            f"Created the key {new_key.key.prefix} ({new_key.key.name}) of {organization.slug} "
+            f"for {user.email}. "
             "Its token follows; it is shown only this once."
         )
         self.stdout.write(new_key.token)
 
     def _list(self, options: dict[str, Any]) -> None:
-        keys = ApiKey.objects.select_related("user").order_by("-created_at", "-id")
+        keys = ApiKey.objects.select_related("user", "organization").order_by("-created_at", "-id")
+        if options["org"]:
+            keys = keys.filter(organization=organization_named(options["org"]))
         if options["user"]:
             keys = keys.filter(user=user_named(options["user"]))
         rows = [_row(key) for key in keys.iterator()]

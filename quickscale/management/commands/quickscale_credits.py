@@ -20,6 +20,9 @@ from quickscale.apps.accounts.validators import EMAIL_MAX_LENGTH, email_length_m
 from quickscale.apps.credits import services
 from quickscale.apps.credits.models import LedgerEntry, LotKind
 from quickscale.apps.credits.selectors import credit_balance_get, ledger_entries_iter
+from quickscale.apps.orgs.models import Organization
+from quickscale.apps.orgs.selectors import organization_by_slug
+from quickscale.apps.orgs.services import organization_personal_ensure
 from quickscale.exceptions import CreditsError, InsufficientCreditsError
 
 INSUFFICIENT_CREDITS_EXIT = 3
@@ -67,6 +70,30 @@ def user_named(email: str) -> User:
     return user
 
 
+def organization_named(slug: str) -> Organization:
+    """The organization with this slug, or the command's error."""
+    organization = organization_by_slug(slug=slug)
+    if organization is None:
+        raise CommandError(
+            f"No organization has the slug {slug!r}; the admin's Organizations page lists them."
+        )
+    return organization
+
+
+def add_owner_arguments(parser: CommandParser, *, required: bool = True) -> None:
+    """--org SLUG, or --user EMAIL for that user's personal organization."""
+    owner = parser.add_mutually_exclusive_group(required=required)
+    owner.add_argument("--org", metavar="SLUG", help="the organization, by its slug")
+    owner.add_argument("--user", metavar="EMAIL", help="that user's personal organization")
+
+
+def owner_named(options: dict[str, Any]) -> Organization:
+    """The organization --org names, or the personal organization of --user."""
+    if options.get("org"):
+        return organization_named(options["org"])
+    return organization_personal_ensure(user=user_named(options["user"]))
+
+
 def aware_datetime(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
@@ -102,8 +129,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
 
-        grant = commands.add_parser("grant", help="add a lot of credits to a user")
-        grant.add_argument("--user", required=True, metavar="EMAIL")
+        grant = commands.add_parser("grant", help="add a lot of credits to an organization")
+        add_owner_arguments(grant)
         grant.add_argument("--amount", required=True, type=positive_int)
         grant.add_argument("--kind", required=True, choices=LotKind.values)
         grant.add_argument("--expires-at", type=aware_datetime, metavar="ISO8601")
@@ -111,7 +138,7 @@ class Command(BaseCommand):
         grant.add_argument("--reason", default="", metavar="TEXT")
 
         consume = commands.add_parser("consume", help="debit credits (exit 3 when insufficient)")
-        consume.add_argument("--user", required=True, metavar="EMAIL")
+        add_owner_arguments(consume)
         consume.add_argument("--amount", required=True, type=positive_int)
         consume.add_argument("--idempotency-key", metavar="K")
         consume.add_argument("--description", default="", metavar="TEXT")
@@ -119,7 +146,7 @@ class Command(BaseCommand):
         adjust = commands.add_parser(
             "adjust", help="an operator's correction: add (N > 0) or remove (N < 0) credits"
         )
-        adjust.add_argument("--user", required=True, metavar="EMAIL")
+        add_owner_arguments(adjust)
         adjust.add_argument("--amount", required=True, type=nonzero_int, metavar="N")
         adjust.add_argument("--reason", required=True, metavar="TEXT")
         adjust.add_argument("--idempotency-key", metavar="K")
@@ -128,14 +155,14 @@ class Command(BaseCommand):
         refund.add_argument("--entry", required=True, type=positive_int, metavar="ID")
         refund.add_argument("--idempotency-key", metavar="K")
 
-        balance = commands.add_parser("balance", help="a user's balance by kind")
-        balance.add_argument("--user", required=True, metavar="EMAIL")
+        balance = commands.add_parser("balance", help="an organization's balance by kind")
+        add_owner_arguments(balance)
         balance.add_argument("--json", action="store_true", help="print one JSON object")
 
         commands.add_parser("expire", help="write expiry entries for every lapsed lot")
 
-        ledger = commands.add_parser("ledger", help="a user's whole ledger, oldest first")
-        ledger.add_argument("--user", required=True, metavar="EMAIL")
+        ledger = commands.add_parser("ledger", help="an organization's whole ledger, oldest first")
+        add_owner_arguments(ledger)
         ledger.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -151,9 +178,9 @@ class Command(BaseCommand):
         return str(options["idempotency_key"] or f"command:{uuid.uuid4()}")
 
     def _grant(self, options: dict[str, Any]) -> None:
-        user = user_named(options["user"])
+        owner = owner_named(options)
         entry = services.credits_grant(
-            user=user,
+            organization=owner,
             amount=options["amount"],
             kind=options["kind"],
             expires_at=options["expires_at"],
@@ -161,42 +188,42 @@ class Command(BaseCommand):
             source_type="command",
             description=options["reason"],
         )
-        balance = credit_balance_get(user=user)
+        balance = credit_balance_get(organization=owner)
         self.stdout.write(
-            f"Granted {entry.amount} {options['kind']} credits to {user.email} "
+            f"Granted {entry.amount} {options['kind']} credits to {owner.name} "
             f"(entry {entry.pk}); balance {balance.total}."
         )
 
     def _consume(self, options: dict[str, Any]) -> None:
-        user = user_named(options["user"])
+        owner = owner_named(options)
         entry = services.credits_consume(
-            user=user,
+            organization=owner,
             amount=options["amount"],
             idempotency_key=self._key(options),
             description=options["description"],
         )
-        balance = credit_balance_get(user=user)
+        balance = credit_balance_get(organization=owner)
         self.stdout.write(
-            f"Debited {-entry.amount} credits from {user.email} (entry {entry.pk}); "
+            f"Debited {-entry.amount} credits from {owner.name} (entry {entry.pk}); "
             f"balance {balance.total}."
         )
 
     def _adjust(self, options: dict[str, Any]) -> None:
-        user = user_named(options["user"])
+        owner = owner_named(options)
         entry = services.credits_adjust(
-            user=user,
+            organization=owner,
             amount=options["amount"],
             reason=options["reason"],
             idempotency_key=self._key(options),
         )
-        balance = credit_balance_get(user=user)
+        balance = credit_balance_get(organization=owner)
         self.stdout.write(
-            f"Adjusted the credits of {user.email} by {entry.amount:+d} (entry {entry.pk}); "
+            f"Adjusted the credits of {owner.name} by {entry.amount:+d} (entry {entry.pk}); "
             f"balance {balance.total}."
         )
 
     def _refund(self, options: dict[str, Any]) -> None:
-        entry = LedgerEntry.objects.select_related("user").filter(pk=options["entry"]).first()
+        entry = LedgerEntry.objects.filter(pk=options["entry"]).first()
         if entry is None:
             raise CommandError(f"There is no ledger entry {options['entry']}.")
         refund = services.credits_refund(entry=entry, idempotency_key=self._key(options))
@@ -208,7 +235,7 @@ class Command(BaseCommand):
         )
 
     def _balance(self, options: dict[str, Any]) -> None:
-        balance = credit_balance_get(user=user_named(options["user"]))
+        balance = credit_balance_get(organization=owner_named(options))
         if options["json"]:
             self.stdout.write(json.dumps(balance.as_dict()))
             return
@@ -223,12 +250,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Expired {services.credits_expire()} lots.")
 
     def _ledger(self, options: dict[str, Any]) -> None:
-        user = user_named(options["user"])
+        owner = owner_named(options)
         write = {"table": self._table, "csv": self._csv, "json": self._json}[options["format"]]
         # Inside a transaction PostgreSQL streams the cursor; outside one Django must declare it
         # WITH HOLD, and the server materializes the whole ledger before the first row.
         with transaction.atomic():
-            write(_row(entry) for entry in ledger_entries_iter(user=user))
+            write(_row(entry) for entry in ledger_entries_iter(organization=owner))
 
     def _table(self, rows: Iterable[dict[str, Any]]) -> None:
         self.stdout.write(

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quickscale.apps.accounts.services import demo_user_ensure
+from quickscale.apps.orgs.services import organization_personal_ensure
 from quickscale.apps.accounts.validators import validate_email_length
 from quickscale.apps.credits.models import LotKind
 from quickscale.apps.credits.services import credits_grant
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                 + " ".join(error.messages)
             ) from error
         credits_grant(
-            user=user,
+            organization=organization_personal_ensure(user=user),
             amount=DEMO_CREDITS,
             kind=LotKind.PROMO,
             idempotency_key="demo:welcome",

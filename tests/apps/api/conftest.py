@@ -3,6 +3,7 @@ import secrets
 import pytest
 import redis
 from django.test import override_settings
+from tests.orgs import personal
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -16,9 +17,9 @@ def customer(db):
 
 @pytest.fixture
 def token(customer):
-    from quickscale.apps.api.services import api_key_create
+    from quickscale.apps.keys.services import api_key_create
 
-    return api_key_create(user=customer, name="laptop").token
+    return api_key_create(organization=personal(customer), user=customer, name="laptop").token
 
 
 @pytest.fixture

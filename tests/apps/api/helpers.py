@@ -2,7 +2,7 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from quickscale.apps.api.models import ApiKey
+from quickscale.apps.keys.models import ApiKey
 
 
 @contextmanager

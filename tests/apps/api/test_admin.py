@@ -9,9 +9,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from quickscale.apps.api.authentication import api_key_authenticate
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.services import api_key_create, api_key_revoke
+from quickscale.apps.keys.authentication import api_key_authenticate
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.services import api_key_create, api_key_revoke
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +37,8 @@ def listed(response):
 def test_the_list_shows_keys_by_user_prefix_name_and_status_but_no_secret(
     client, operator, customer
 ):
-    new = api_key_create(user=customer, name="laptop")
-    api_key_revoke(key=api_key_create(user=customer, name="old").key)
+    new = api_key_create(organization=personal(customer), user=customer, name="laptop")
+    api_key_revoke(key=api_key_create(organization=personal(customer), user=customer, name="old").key)
     response = client.get(url("changelist"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -47,10 +48,10 @@ def test_the_list_shows_keys_by_user_prefix_name_and_status_but_no_secret(
 
 
 def test_the_list_filters_by_status_and_searches_by_prefix_or_email(client, operator, customer):
-    active = api_key_create(user=customer, name="laptop").key
-    revoked = api_key_revoke(key=api_key_create(user=customer, name="old").key)
+    active = api_key_create(organization=personal(customer), user=customer, name="laptop").key
+    revoked = api_key_revoke(key=api_key_create(organization=personal(customer), user=customer, name="old").key)
     expired = api_key_create(
-        user=customer, name="lapsed", expires_at=timezone.now() + timedelta(seconds=1)
+        organization=personal(customer), user=customer, name="lapsed", expires_at=timezone.now() + timedelta(seconds=1)
     ).key
     ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
     for status, key in (("active", active), ("revoked", revoked), ("expired", expired)):
@@ -60,7 +61,7 @@ def test_the_list_filters_by_status_and_searches_by_prefix_or_email(client, oper
 
 
 def test_a_key_s_page_is_read_only_and_shows_no_hash(client, operator, customer):
-    key = api_key_create(user=customer, name="laptop").key
+    key = api_key_create(organization=personal(customer), user=customer, name="laptop").key
     page = client.get(url("change", key.pk))
     assert page.status_code == 200
     assert key.hashed_secret not in page.content.decode()
@@ -71,14 +72,14 @@ def test_a_key_s_page_is_read_only_and_shows_no_hash(client, operator, customer)
 
 
 def test_keys_cannot_be_deleted(client, operator, customer):
-    key = api_key_create(user=customer, name="laptop").key
+    key = api_key_create(organization=personal(customer), user=customer, name="laptop").key
     assert client.post(url("delete", key.pk), {"post": "yes"}).status_code == 403
     assert ApiKey.objects.filter(pk=key.pk).exists()
 
 
 def test_the_revoke_action_revokes_the_selected_keys(client, operator, customer):
-    chosen = api_key_create(user=customer, name="laptop")
-    spared = api_key_create(user=customer, name="server")
+    chosen = api_key_create(organization=personal(customer), user=customer, name="laptop")
+    spared = api_key_create(organization=personal(customer), user=customer, name="server")
     response = client.post(
         url("changelist"),
         {"action": "revoke_selected", "_selected_action": [chosen.key.pk]},
@@ -94,7 +95,7 @@ def test_staff_without_the_change_permission_cannot_revoke(customer):
     staff.user_permissions.add(Permission.objects.get(codename="view_apikey"))
     client = Client()
     client.force_login(staff)
-    key = api_key_create(user=customer, name="laptop").key
+    key = api_key_create(organization=personal(customer), user=customer, name="laptop").key
     page = client.get(url("changelist"))
     assert page.status_code == 200 and "revoke_selected" not in page.content.decode()
     client.post(url("changelist"), {"action": "revoke_selected", "_selected_action": [key.pk]})

@@ -7,9 +7,10 @@ from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 from django.utils import timezone
 
-from quickscale.apps.api.hashers import HASHER, secret_verify
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.services import api_key_create, api_key_revoke
+from quickscale.apps.keys.hashers import HASHER, secret_verify
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.services import api_key_create, api_key_revoke
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def test_a_key_revoked_mid_session_stops_working_at_once(client, token):
 
 def test_an_expired_key_is_refused(client, customer):
     new = api_key_create(
-        user=customer, name="old", expires_at=timezone.now() + timedelta(seconds=1)
+        organization=personal(customer), user=customer, name="old", expires_at=timezone.now() + timedelta(seconds=1)
     )
     ApiKey.objects.filter(pk=new.key.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert code(get(client, f"Bearer {new.token}")) == "expired_key"

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from quickscale.apps.credits.services import credits_grant
 from tests.apps.credits.test_browser import signed_in
+from tests.orgs import personal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +22,7 @@ TOKEN = re.compile(r"[A-Za-z0-9]{4}\.[A-Za-z0-9]{32}")
 def customer(django_user_model):
     user = django_user_model.objects.create_user(email="ada@example.com")
     credits_grant(
-        user=user, amount=10, kind="payg", idempotency_key="pack", description="starter pack"
+        organization=personal(user), amount=10, kind="payg", idempotency_key="pack", description="starter pack"
     )
     return user
 

@@ -6,9 +6,10 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from quickscale.apps.api.authentication import api_key_authenticate
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.services import api_key_create, api_key_revoke
+from quickscale.apps.keys.authentication import api_key_authenticate
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.services import api_key_create, api_key_revoke
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +48,9 @@ def test_create_prints_only_the_token_and_it_works(customer):
 
 
 def test_list_shows_every_key_and_never_a_secret(customer, django_user_model):
-    mine = api_key_create(user=customer, name="laptop")
+    mine = api_key_create(organization=personal(customer), user=customer, name="laptop")
     other = django_user_model.objects.create_user(email="eve@example.com")
-    theirs = api_key_revoke(key=api_key_create(user=other, name="server").key)
+    theirs = api_key_revoke(key=api_key_create(organization=personal(other), user=other, name="server").key)
     out, _ = keys("list")
     assert mine.key.prefix in out and theirs.prefix in out
     assert "revoked" in out and "never" in out
@@ -63,7 +64,7 @@ def test_list_shows_every_key_and_never_a_secret(customer, django_user_model):
 
 
 def test_revoke_by_prefix_stops_the_key(customer):
-    new = api_key_create(user=customer, name="laptop")
+    new = api_key_create(organization=personal(customer), user=customer, name="laptop")
     out, _ = keys("revoke", "--prefix", new.key.prefix)
     assert f"Revoked the key {new.key.prefix}" in out
     assert api_key_authenticate(f"Bearer {new.token}").code == "revoked_key"
@@ -98,7 +99,7 @@ def test_revoke_by_prefix_stops_the_key(customer):
     ],
 )
 def test_bad_input_gives_a_reason_and_changes_nothing(customer, args, reason):
-    api_key_create(user=customer, name="existing")
+    api_key_create(organization=personal(customer), user=customer, name="existing")
     before = snapshot()
     with pytest.raises(CommandError, match=reason):
         keys(*args)

@@ -14,13 +14,14 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from quickscale.apps.api.services import api_key_create
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.models import EntryKind, LedgerEntry
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,11 +38,11 @@ def _postgresql_only(settings):
 
 @pytest.fixture
 def token(customer):
-    return api_key_create(user=customer, name="busy").token
+    return api_key_create(organization=personal(customer), user=customer, name="busy").token
 
 
 def fund(user, amount):
-    credits_grant(user=user, amount=amount, kind="payg", idempotency_key=f"fund-{amount}")
+    credits_grant(organization=personal(user), amount=amount, kind="payg", idempotency_key=f"fund-{amount}")
 
 
 def all_at_once(token, calls):
@@ -68,9 +69,9 @@ def all_at_once(token, calls):
 
 
 def assert_books_balance(user, expected):
-    assert credit_balance_get(user=user).total == expected
-    assert credit_book_balance(user=user) == expected
-    assert ledger_sum(user=user) == expected
+    assert credit_balance_get(organization=personal(user)).total == expected
+    assert credit_book_balance(organization=personal(user)) == expected
+    assert ledger_sum(organization=personal(user)) == expected
 
 
 class Failing(BaseService):
@@ -119,7 +120,7 @@ def test_exactly_the_affordable_calls_succeed_and_nothing_is_charged_twice(custo
     assert sorted(r.json()["run"] for r in responses if r.status_code == 200) == sorted(
         run.pk for run in runs
     )
-    debits = LedgerEntry.objects.filter(user=customer, kind=EntryKind.DEBIT)
+    debits = LedgerEntry.objects.filter(organization=personal(customer), kind=EntryKind.DEBIT)
     assert debits.count() == 7 and {run.debit_id for run in runs} == {d.pk for d in debits}
 
 
@@ -143,7 +144,7 @@ def test_failing_calls_refund_while_others_spend(customer, token, extra_services
     failed = ServiceRun.objects.filter(user=customer, status=RunStatus.FAILED)
     assert failed.count() == by_service["failing_under_load"][502]
     assert all(run.refund is not None and run.refund.amount == Failing.cost for run in failed)
-    refunds = LedgerEntry.objects.filter(user=customer, kind=EntryKind.REFUND)
+    refunds = LedgerEntry.objects.filter(organization=personal(customer), kind=EntryKind.REFUND)
     assert refunds.count() == failed.count()
     assert not ServiceRun.objects.filter(user=customer, status=RunStatus.RUNNING).exists()
 
@@ -167,7 +168,7 @@ def test_concurrent_retries_of_one_idempotency_key_charge_once(customer, token, 
             assert response.status_code == 409, response.content
             assert response.json()["error"]["code"] == "request_in_progress"
     assert ServiceRun.objects.filter(user=customer).count() == 1
-    assert LedgerEntry.objects.filter(user=customer, kind=EntryKind.DEBIT).count() == 1
+    assert LedgerEntry.objects.filter(organization=personal(customer), kind=EntryKind.DEBIT).count() == 1
     assert_books_balance(customer, 9)
 
 

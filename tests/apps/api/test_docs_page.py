@@ -11,6 +11,7 @@ from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.registry import registry
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +148,7 @@ def test_a_price_that_depends_on_the_input_says_so(client):
 
 
 def test_every_curl_example_on_the_page_works_as_shown(client, customer, token):
-    credits_grant(user=customer, amount=100, kind="payg", idempotency_key="docs")
+    credits_grant(organization=personal(customer), amount=100, kind="payg", idempotency_key="docs")
     page = Page(client.get(URL).content.decode())
     examples = [text for text in page.pre if "curl" in text]
     services = [service.name for service in registry]
@@ -168,7 +169,7 @@ def test_every_curl_example_on_the_page_works_as_shown(client, customer, token):
         registry.get(name).cost_for(example_input(registry.get(name).input_schema))
         for name in services
     )
-    assert credit_balance_get(user=customer).total == 100 - spent
+    assert credit_balance_get(organization=personal(customer)).total == 100 - spent
 
 
 def test_the_error_table_gives_every_code_with_its_status(client):

@@ -18,6 +18,7 @@ from quickscale.apps.services.models import ServiceRun
 from quickscale.apps.services.registry import registry
 from quickscale.conf import app_settings
 from tests.apps.api.helpers import key_table_gone
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def assert_error(response, status, code):
 
 @pytest.fixture
 def funded(api, customer):
-    credits_grant(user=customer, amount=100, kind="payg", idempotency_key="funded")
+    credits_grant(organization=personal(customer), amount=100, kind="payg", idempotency_key="funded")
     return api
 
 
@@ -106,7 +107,7 @@ def test_a_body_over_the_limit_is_a_json_413_on_every_endpoint(funded, customer,
             "request_too_large",
         )
         assert error["limit"] == limit
-    assert credit_balance_get(user=customer).total == 100
+    assert credit_balance_get(organization=personal(customer)).total == 100
     assert not ServiceRun.objects.exists()
 
 
@@ -144,7 +145,7 @@ def test_deeply_nested_json_is_invalid_json_for_known_and_unknown_services(
             f"/api/v1/services/{name}/run", body, content_type="application/json"
         )
         assert_error(response, 400, "invalid_json")
-    assert credit_balance_get(user=customer).total == 100
+    assert credit_balance_get(organization=personal(customer)).total == 100
 
 
 @pytest.mark.parametrize("number", ["1e999", "-1e999", "1" * 400 + ".0", "1" * 5000])
@@ -152,7 +153,7 @@ def test_numbers_no_machine_can_hold_are_invalid_json(funded, customer, number):
     body = '{"text": "alpha beta", "limit": ' + number + "}"
     response = funded.post("/api/v1/services/keywords/run", body, content_type="application/json")
     assert_error(response, 400, "invalid_json")
-    assert credit_balance_get(user=customer).total == 100
+    assert credit_balance_get(organization=personal(customer)).total == 100
 
 
 # Digits Python's str.isdigit() or int() accept that are not ASCII digits, signs, spaces,
@@ -245,7 +246,7 @@ def test_an_exception_in_a_view_is_a_json_500_with_a_request_id_that_is_logged(
     quiet_client, customer, settings, caplog, buggy_service, debug
 ):
     settings.DEBUG = debug
-    credits_grant(user=customer, amount=5, kind="payg", idempotency_key="buggy")
+    credits_grant(organization=personal(customer), amount=5, kind="payg", idempotency_key="buggy")
     response = quiet_client.post(
         f"/api/v1/services/{buggy_service.name}/run", "{}", content_type="application/json"
     )
@@ -254,7 +255,7 @@ def test_an_exception_in_a_view_is_a_json_500_with_a_request_id_that_is_logged(
     assert response["X-Request-ID"] == error["request_id"]
     assert "KeyError" not in response.content.decode()  # nothing of the internals leaks
     assert_logged_with_traceback(caplog, error["request_id"])
-    assert credit_balance_get(user=customer).total == 5
+    assert credit_balance_get(organization=personal(customer)).total == 5
 
 
 @pytest.mark.parametrize("debug", [False, True])

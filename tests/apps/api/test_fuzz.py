@@ -19,11 +19,12 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from quickscale.apps.api.services import api_key_create
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
+from tests.orgs import personal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
@@ -178,13 +179,13 @@ def customer(db):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user(email="fuzz@example.com")
-    credits_grant(user=user, amount=1_000_000, kind="payg", idempotency_key="fuzz")
+    credits_grant(organization=personal(user), amount=1_000_000, kind="payg", idempotency_key="fuzz")
     return user
 
 
 def test_no_request_is_answered_with_html_or_a_500_and_the_ledger_adds_up(customer, settings):
     settings.QUICKSCALE_API_RATE_LIMIT = "1000000/m"
-    token = api_key_create(user=customer, name="fuzz").token
+    token = api_key_create(organization=personal(customer), user=customer, name="fuzz").token
     client = Client(raise_request_exception=False)
 
     @given(request=requests(token))
@@ -206,8 +207,8 @@ def test_no_request_is_answered_with_html_or_a_500_and_the_ledger_adds_up(custom
     fuzz()
     print(sorted(STATUSES.items()))
     assert not ServiceRun.objects.filter(status=RunStatus.RUNNING).exists()
-    balance = credit_balance_get(user=customer).total
-    assert balance == credit_book_balance(user=customer) == ledger_sum(user=customer)
+    balance = credit_balance_get(organization=personal(customer)).total
+    assert balance == credit_book_balance(organization=personal(customer)) == ledger_sum(organization=personal(customer))
     spent = sum(
         ServiceRun.objects.filter(status=RunStatus.SUCCEEDED).values_list("cost", flat=True)
     )

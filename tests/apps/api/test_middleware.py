@@ -82,8 +82,8 @@ def test_every_kind_of_failed_authentication_counts(client, header, behind_one_p
 
 
 def test_revoked_keys_count_as_failures_too(client, token, behind_one_proxy):
-    from quickscale.apps.api.models import ApiKey
-    from quickscale.apps.api.services import api_key_revoke
+    from quickscale.apps.keys.models import ApiKey
+    from quickscale.apps.keys.services import api_key_revoke
 
     api_key_revoke(key=ApiKey.objects.get())
     codes = [call(client, f"Bearer {token}", xff=CLIENT_A).status_code for _ in range(LIMIT + 1)]

@@ -24,7 +24,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from schemathesis.config import SchemathesisConfig
 
 from quickscale.apps.api.openapi import openapi_document
-from quickscale.apps.api.services import api_key_create, api_key_revoke
+from quickscale.apps.keys.services import api_key_create, api_key_revoke
 from quickscale.apps.credits.models import MAX_CREDITS
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from quickscale.apps.credits.services import credits_grant
@@ -33,6 +33,7 @@ from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
 from quickscale.conf import app_settings
 from tests.apps.api.helpers import key_table_gone
+from tests.orgs import personal
 
 GRANT = 1_000_000  # more than any fuzzing run spends: a valid request is never refused for money
 # Fixed seeds (derandomize) and a bounded number of examples: the same requests on every run,
@@ -86,7 +87,7 @@ def wsgi_in_test_transaction(db, settings):
 
 @pytest.fixture
 def funded(wsgi_in_test_transaction, customer, token):
-    credits_grant(user=customer, amount=GRANT, kind="payg", idempotency_key="fuzz")
+    credits_grant(organization=personal(customer), amount=GRANT, kind="payg", idempotency_key="fuzz")
     return token
 
 
@@ -121,8 +122,8 @@ def test_every_response_is_documented_and_no_call_charges_twice(case, funded, cu
     runs = ServiceRun.objects.filter(user=customer)
     assert not runs.filter(status=RunStatus.RUNNING).exists()
     spent = runs.filter(status=RunStatus.SUCCEEDED).aggregate(total=Sum("cost"))["total"] or 0
-    balance = credit_balance_get(user=customer).total
-    assert balance == credit_book_balance(user=customer) == ledger_sum(user=customer)
+    balance = credit_balance_get(organization=personal(customer)).total
+    assert balance == credit_book_balance(organization=personal(customer)) == ledger_sum(organization=personal(customer))
     assert balance == GRANT - spent
 
 
@@ -194,7 +195,7 @@ def _inactive(c):
 
 
 def _forbidden(c):
-    scoped = api_key_create(user=c.user, name="scoped", scopes=["sentiment"]).token
+    scoped = api_key_create(organization=personal(c.user), user=c.user, name="scoped", scopes=["sentiment"]).token
     return post(bearer(scoped))
 
 
@@ -320,14 +321,14 @@ class Caller:
         self.user, self.key, self.token, self.settings = user, key, token, settings
         self.api = bearer(token)
         self.broke = api_key_create(
-            user=type(user).objects.create_user(email="broke@example.com"), name="empty"
+            organization=personal(type), user=type(user).objects.create_user(email="broke@example.com"), name="empty"
         ).token
 
 
 @pytest.fixture
 def caller(db, customer, settings):
-    credits_grant(user=customer, amount=100, kind="payg", idempotency_key="docs")
-    created = api_key_create(user=customer, name="docs")
+    credits_grant(organization=personal(customer), amount=100, kind="payg", idempotency_key="docs")
+    created = api_key_create(organization=personal(customer), user=customer, name="docs")
     return Caller(customer, created.key, created.token, settings)
 
 
@@ -359,7 +360,7 @@ def test_each_error_code_is_answered_with_its_documented_status_and_shape(code, 
 
 @pytest.mark.django_db
 def test_an_integral_number_is_an_integer_as_json_schema_says(api, customer):
-    credits_grant(user=customer, amount=10, kind="payg", idempotency_key="ints")
+    credits_grant(organization=personal(customer), amount=10, kind="payg", idempotency_key="ints")
     body = '{"text": "alpha beta alpha", "limit": 1.0}'
     response = api.post("/api/v1/services/keywords/run", body, content_type="application/json")
     assert response.status_code == 200
@@ -369,8 +370,8 @@ def test_an_integral_number_is_an_integer_as_json_schema_says(api, customer):
 @pytest.mark.django_db
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_number_constants_outside_json_are_invalid_json(api, customer, constant):
-    credits_grant(user=customer, amount=10, kind="payg", idempotency_key="nan")
+    credits_grant(organization=personal(customer), amount=10, kind="payg", idempotency_key="nan")
     body = '{"text": "alpha", "limit": ' + constant + "}"
     response = api.post("/api/v1/services/keywords/run", body, content_type="application/json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
-    assert credit_balance_get(user=customer).total == 10
+    assert credit_balance_get(organization=personal(customer)).total == 10

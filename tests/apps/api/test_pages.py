@@ -7,11 +7,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from quickscale.apps.api.authentication import api_key_authenticate
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.services import api_key_create, api_key_revoke
+from quickscale.apps.keys.authentication import api_key_authenticate
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.services import api_key_create, api_key_revoke
 from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.services.services import service_run
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +44,10 @@ def shown_token(response):
 
 def fund_and_run(user, key=None, times=1, service="text_statistics"):
     credits_grant(
-        user=user, amount=1000, kind="payg", idempotency_key=f"fund-{user.pk}-{times}-{service}"
+        organization=personal(user), amount=1000, kind="payg", idempotency_key=f"fund-{user.pk}-{times}-{service}"
     )
     return [
-        service_run(user=user, name=service, data={"text": f"call {i}"}, api_key=key)[0]
+        service_run(organization=personal(user), user=user, name=service, data={"text": f"call {i}"}, api_key=key)[0]
         for i in range(times)
     ]
 
@@ -146,13 +147,13 @@ def test_an_unknown_service_cannot_be_a_scope(signed_in):
 
 
 def test_the_list_shows_the_user_s_keys_with_their_status(signed_in, customer, stranger):
-    active = api_key_create(user=customer, name="active one").key
-    revoked = api_key_revoke(key=api_key_create(user=customer, name="old one").key)
+    active = api_key_create(organization=personal(customer), user=customer, name="active one").key
+    revoked = api_key_revoke(key=api_key_create(organization=personal(customer), user=customer, name="old one").key)
     expired = api_key_create(
-        user=customer, name="lapsed one", expires_at=timezone.now() + timedelta(seconds=1)
+        organization=personal(customer), user=customer, name="lapsed one", expires_at=timezone.now() + timedelta(seconds=1)
     ).key
     ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
-    other = api_key_create(user=stranger, name="eve's key").key
+    other = api_key_create(organization=personal(stranger), user=stranger, name="eve's key").key
     response = signed_in.get(reverse("account_api_keys"))
     assert {k.pk for k in response.context["keys"]} == {active.pk, revoked.pk, expired.pk}
     html = response.content.decode()
@@ -164,7 +165,7 @@ def test_the_list_shows_the_user_s_keys_with_their_status(signed_in, customer, s
 
 
 def test_revoking_asks_first_then_revokes_and_the_key_stops_working(signed_in, customer):
-    new = api_key_create(user=customer, name="laptop")
+    new = api_key_create(organization=personal(customer), user=customer, name="laptop")
     url = reverse("account_api_key_revoke", args=[new.key.pk])
     confirm = signed_in.get(url)
     assert confirm.status_code == 200
@@ -183,7 +184,7 @@ def test_revoking_asks_first_then_revokes_and_the_key_stops_working(signed_in, c
 
 
 def test_revoking_over_htmx_swaps_a_confirmation_row_then_the_list(signed_in, customer):
-    key = api_key_create(user=customer, name="laptop").key
+    key = api_key_create(organization=personal(customer), user=customer, name="laptop").key
     url = reverse("account_api_key_revoke", args=[key.pk])
     row = signed_in.get(url, **HTMX)
     html = row.content.decode()
@@ -196,7 +197,7 @@ def test_revoking_over_htmx_swaps_a_confirmation_row_then_the_list(signed_in, cu
 
 
 def test_another_user_s_key_is_not_found_and_stays_active(signed_in, stranger):
-    key = api_key_create(user=stranger, name="eve's key").key
+    key = api_key_create(organization=personal(stranger), user=stranger, name="eve's key").key
     url = reverse("account_api_key_revoke", args=[key.pk])
     assert signed_in.get(url).status_code == 404
     assert signed_in.post(url).status_code == 404
@@ -206,7 +207,7 @@ def test_another_user_s_key_is_not_found_and_stays_active(signed_in, stranger):
 
 
 def test_revoking_needs_the_csrf_token(customer):
-    key = api_key_create(user=customer, name="laptop").key
+    key = api_key_create(organization=personal(customer), user=customer, name="laptop").key
     client = Client(enforce_csrf_checks=True)
     client.force_login(customer)
     response = client.post(reverse("account_api_key_revoke", args=[key.pk]))
@@ -216,7 +217,7 @@ def test_revoking_needs_the_csrf_token(customer):
 
 
 def test_the_usage_page_lists_the_user_s_runs_with_their_key(signed_in, customer, stranger):
-    key = api_key_create(user=customer, name="laptop").key
+    key = api_key_create(organization=personal(customer), user=customer, name="laptop").key
     fund_and_run(customer, key)
     fund_and_run(customer, service="sentiment")
     fund_and_run(stranger, service="keywords")
@@ -259,7 +260,7 @@ def test_the_account_menu_links_the_api_pages(signed_in):
 
 
 def test_cancelling_a_revocation_over_htmx_gets_the_list_alone(signed_in, customer):
-    key = api_key_create(user=customer, name="laptop").key
+    key = api_key_create(organization=personal(customer), user=customer, name="laptop").key
     response = signed_in.get(reverse("account_api_keys"), **HTMX)
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="api-key-list"') and "<html" not in html

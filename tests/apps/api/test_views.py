@@ -6,12 +6,13 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from quickscale.apps.api.services import api_key_create
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.models import ServiceConfig, ServiceRun
 from quickscale.apps.services.registry import registry
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ TEXT = {"text": "QuickScale is great. It is fast!"}
 
 
 def fund(user, amount=10):
-    credits_grant(user=user, amount=amount, kind="payg", idempotency_key=f"fund-{amount}")
+    credits_grant(organization=personal(user), amount=amount, kind="payg", idempotency_key=f"fund-{amount}")
 
 
 def run(client, name="text_statistics", data=TEXT, **headers):
@@ -57,7 +58,7 @@ def test_bad_input_is_400_with_field_details_and_costs_nothing(api, customer):
         "/api/v1/services/text_statistics/run", "{nope", content_type="application/json"
     )
     assert bad_json.status_code == 400 and bad_json.json()["error"]["code"] == "invalid_json"
-    assert credit_balance_get(user=customer).total == 10
+    assert credit_balance_get(organization=personal(customer)).total == 10
 
 
 def test_unknown_and_switched_off_services_are_404(api, customer):
@@ -77,7 +78,7 @@ def test_unknown_and_switched_off_services_are_404(api, customer):
 
 def test_a_key_s_scopes_limit_the_services_it_may_run(client, customer):
     fund(customer)
-    scoped = api_key_create(user=customer, name="ci", scopes=["sentiment"]).token
+    scoped = api_key_create(organization=personal(customer), user=customer, name="ci", scopes=["sentiment"]).token
     response = run(client, HTTP_AUTHORIZATION=f"Bearer {scoped}")
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden_scope"
     assert run(client, "sentiment", HTTP_AUTHORIZATION=f"Bearer {scoped}").status_code == 200
@@ -90,7 +91,7 @@ def test_an_idempotency_key_runs_and_charges_once(api, customer):
     assert first.status_code == again.status_code == 200
     assert again["Idempotent-Replayed"] == "true"
     assert first.json()["run"] == again.json()["run"]
-    assert credit_balance_get(user=customer).total == 9
+    assert credit_balance_get(organization=personal(customer)).total == 9
     other = run(api, data={"text": "different"}, HTTP_IDEMPOTENCY_KEY="req-1")
     assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_conflict"
 
@@ -101,7 +102,7 @@ def test_an_idempotency_key_must_be_1_to_255_printable_ascii_characters(api, cus
     response = run(api, HTTP_IDEMPOTENCY_KEY=bad)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_idempotency_key"
-    assert not ServiceRun.objects.exists() and credit_balance_get(user=customer).total == 10
+    assert not ServiceRun.objects.exists() and credit_balance_get(organization=personal(customer)).total == 10
     assert run(api, HTTP_IDEMPOTENCY_KEY="k" * 255).status_code == 200
 
 
@@ -151,10 +152,10 @@ def test_a_result_the_database_cannot_store_is_a_refunded_failure_not_a_stuck_ru
     assert outcome.status != "running"
     if outcome.status == "failed":
         assert response.status_code == 502 and outcome.refund is not None
-        assert credit_balance_get(user=customer).total == 10
+        assert credit_balance_get(organization=personal(customer)).total == 10
     else:  # SQLite stores the NUL character
         assert kind == "nul" and connection.vendor == "sqlite"
-        assert response.status_code == 200 and credit_balance_get(user=customer).total == 8
+        assert response.status_code == 200 and credit_balance_get(organization=personal(customer)).total == 8
 
 
 def test_a_failing_service_refunds_its_debit(api, customer, exploding):
@@ -162,7 +163,7 @@ def test_a_failing_service_refunds_its_debit(api, customer, exploding):
     response = run(api, "exploding", {})
     assert response.status_code == 502
     assert response.json()["error"]["code"] == "service_failed"
-    assert credit_balance_get(user=customer).total == 10
+    assert credit_balance_get(organization=personal(customer)).total == 10
     outcome = ServiceRun.objects.get()
     assert outcome.status == "failed" and outcome.refund.amount == 3
 
@@ -207,7 +208,7 @@ def test_expired_lots_are_not_spent_through_the_api(api, customer):
     from django.utils import timezone
 
     credits_grant(
-        user=customer,
+        organization=personal(customer),
         amount=5,
         kind="promo",
         expires_at=timezone.now() + timedelta(seconds=30),

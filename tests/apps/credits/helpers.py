@@ -4,6 +4,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from quickscale.apps.credits import services
+from tests.orgs import personal
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
 _keys = itertools.count()
@@ -16,7 +17,7 @@ def key(prefix: str = "k") -> str:
 def grant(user, amount, kind="payg", *, expires_in=None, now=NOW, **extra):
     expires_at = now + expires_in if expires_in is not None else None
     return services.credits_grant(
-        user=user,
+        organization=personal(user),
         amount=amount,
         kind=kind,
         expires_at=expires_at,
@@ -28,7 +29,7 @@ def grant(user, amount, kind="payg", *, expires_in=None, now=NOW, **extra):
 
 def consume(user, amount, *, now=NOW, **extra):
     return services.credits_consume(
-        user=user,
+        organization=personal(user),
         amount=amount,
         idempotency_key=extra.pop("idempotency_key", key("debit")),
         now=now,

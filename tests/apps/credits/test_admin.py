@@ -6,6 +6,7 @@ from django.urls import reverse
 from quickscale.apps.credits.models import CreditLot, LedgerEntry
 from quickscale.apps.credits.selectors import credit_balance_get
 from tests.apps.credits.helpers import consume, grant
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +55,9 @@ def test_granting_through_the_admin_records_the_reason_and_the_operator(client, 
     response = client.post(url("creditaccount_grant", customer.pk), data)
     assert response.status_code == 302
     client.post(url("creditaccount_grant", customer.pk), data)  # a double submit
-    entry = LedgerEntry.objects.get(user=customer)
+    entry = LedgerEntry.objects.get(organization=personal(customer))
     assert (entry.amount, entry.description, entry.actor) == (30, "support ticket 42", operator)
-    assert credit_balance_get(user=customer).total == 30
+    assert credit_balance_get(organization=personal(customer)).total == 30
 
 
 def test_the_grant_form_requires_a_reason_and_refuses_bad_input(client, operator, customer):
@@ -85,7 +86,7 @@ def test_adjusting_down_removes_credits_and_never_below_zero(client, operator, c
     assert "Insufficient credits" in response.content.decode()
     response = client.post(page, {"amount": "0", "reason": "nothing", "idempotency_key": "a3"})
     assert "cannot be zero" in response.content.decode()
-    assert credit_balance_get(user=customer).total == 6
+    assert credit_balance_get(organization=personal(customer)).total == 6
 
 
 def test_staff_without_the_grant_permission_cannot_grant(client, customer):

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from quickscale.apps.credits import services
+from tests.orgs import personal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,11 +17,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def history(django_user_model):
     user = django_user_model.objects.create_user(email="ada@example.com")
     services.credits_grant(
-        user=user, amount=500, kind="payg", idempotency_key="pack", description="starter pack"
+        organization=personal(user), amount=500, kind="payg", idempotency_key="pack", description="starter pack"
     )
     for index in range(30):
         services.credits_consume(
-            user=user, amount=2, idempotency_key=f"call-{index}", description=f"call {index}"
+            organization=personal(user), amount=2, idempotency_key=f"call-{index}", description=f"call {index}"
         )
     return user
 

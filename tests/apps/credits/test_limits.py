@@ -19,6 +19,7 @@ from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.registry import registry
 from quickscale.exceptions import CreditLimitError, InvalidCreditRequestError
 from tests.apps.credits.helpers import DAY, NOW, consume, grant, key
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,8 @@ PAST_MAX = [MAX_CREDITS + 1, *PAST_64_BITS]
 
 def snapshot(user):
     return (
-        list(LedgerEntry.objects.filter(user=user).order_by("id").values_list("id", "amount")),
-        list(CreditLot.objects.filter(user=user).order_by("id").values_list("id", "remaining")),
+        list(LedgerEntry.objects.filter(organization=personal(user)).order_by("id").values_list("id", "amount")),
+        list(CreditLot.objects.filter(organization=personal(user)).order_by("id").values_list("id", "remaining")),
     )
 
 
@@ -51,7 +52,7 @@ def test_a_grant_past_the_maximum_is_refused_and_changes_nothing(user, amount):
 
 def test_a_grant_of_exactly_the_maximum_is_accepted(user):
     grant(user, MAX_CREDITS)
-    assert credit_balance_get(user=user, now=NOW).total == MAX_CREDITS
+    assert credit_balance_get(organization=personal(user), now=NOW).total == MAX_CREDITS
 
 
 def test_a_grant_that_would_push_the_balance_past_the_maximum_is_refused(user):
@@ -64,16 +65,16 @@ def test_a_grant_that_would_push_the_balance_past_the_maximum_is_refused(user):
     assert snapshot(user) == before
     consume(user, 1)
     grant(user, 1)  # room again
-    assert credit_balance_get(user=user, now=NOW).total == MAX_CREDITS
+    assert credit_balance_get(organization=personal(user), now=NOW).total == MAX_CREDITS
 
 
 def test_expired_credits_do_not_count_against_the_maximum(user):
     grant(user, MAX_CREDITS, "subscription", expires_in=DAY)
     later = NOW + 2 * DAY
     services.credits_grant(
-        user=user, amount=MAX_CREDITS, kind="payg", idempotency_key=key(), now=later
+        organization=personal(user), amount=MAX_CREDITS, kind="payg", idempotency_key=key(), now=later
     )
-    assert credit_balance_get(user=user, now=later).total == MAX_CREDITS
+    assert credit_balance_get(organization=personal(user), now=later).total == MAX_CREDITS
 
 
 @pytest.mark.parametrize("amount", [*PAST_MAX, -(MAX_CREDITS + 1), -(2**63)])
@@ -81,16 +82,16 @@ def test_an_adjustment_past_the_maximum_is_refused(user, amount):
     grant(user, 5)
     before = snapshot(user)
     with pytest.raises(CreditLimitError):
-        services.credits_adjust(user=user, amount=amount, reason="typo", idempotency_key=key())
+        services.credits_adjust(organization=personal(user), amount=amount, reason="typo", idempotency_key=key())
     assert snapshot(user) == before
 
 
 def test_a_positive_adjustment_that_would_push_the_balance_past_the_maximum_is_refused(user):
     grant(user, MAX_CREDITS)
     with pytest.raises(CreditLimitError):
-        services.credits_adjust(user=user, amount=1, reason="goodwill", idempotency_key=key())
-    services.credits_adjust(user=user, amount=-1, reason="correction", idempotency_key=key())
-    assert credit_balance_get(user=user).total == MAX_CREDITS - 1
+        services.credits_adjust(organization=personal(user), amount=1, reason="goodwill", idempotency_key=key())
+    services.credits_adjust(organization=personal(user), amount=-1, reason="correction", idempotency_key=key())
+    assert credit_balance_get(organization=personal(user)).total == MAX_CREDITS - 1
 
 
 @pytest.mark.parametrize("amount", PAST_MAX)
@@ -122,7 +123,7 @@ def test_a_refund_that_would_push_the_balance_past_the_maximum_is_refused(user):
     assert snapshot(user) == before
     consume(user, 100)
     services.credits_refund(entry=debit, idempotency_key=key())
-    assert credit_balance_get(user=user).total == MAX_CREDITS
+    assert credit_balance_get(organization=personal(user)).total == MAX_CREDITS
 
 
 # The command: a clear message and exit status 1, nothing changed.
@@ -153,7 +154,7 @@ def test_the_command_refuses_a_grant_that_would_push_the_balance_past_the_maximu
     with pytest.raises(CommandError) as refused:
         command("grant", "--user", user.email, "--amount", "1", "--kind", "promo")
     assert refused.value.returncode == 1 and "balance" in str(refused.value)
-    assert credit_balance_get(user=user).total == MAX_CREDITS
+    assert credit_balance_get(organization=personal(user)).total == MAX_CREDITS
 
 
 def test_the_command_refuses_a_refund_past_the_maximum(user):
@@ -251,9 +252,9 @@ def priceless():
 
 @pytest.fixture
 def api(client, user):
-    from quickscale.apps.api.services import api_key_create
+    from quickscale.apps.keys.services import api_key_create
 
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {api_key_create(user=user, name='t').token}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {api_key_create(organization=personal(user), user=user, name='t').token}"
     return client
 
 
@@ -285,8 +286,8 @@ def test_paid_calls_still_work_on_a_balance_at_the_maximum(api, user):
         response = run(api, "text_statistics", {"text": "Still fine."})
         assert response.status_code == 200, response.content
     assert response.json()["balance"] == MAX_CREDITS - 3
-    total = credit_balance_get(user=user).total
-    assert total == credit_book_balance(user=user) == ledger_sum(user=user) == MAX_CREDITS - 3
+    total = credit_balance_get(organization=personal(user)).total
+    assert total == credit_book_balance(organization=personal(user)) == ledger_sum(organization=personal(user)) == MAX_CREDITS - 3
 
 
 def test_a_service_whose_cost_is_past_the_maximum_is_a_system_check_error(settings):

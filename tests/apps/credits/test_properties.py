@@ -21,6 +21,7 @@ from quickscale.apps.credits.models import CreditLot, LedgerEntry
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from quickscale.exceptions import InsufficientCreditsError, RefundError
 from tests.apps.credits.helpers import NOW
+from tests.orgs import personal
 
 _users = itertools.count()
 KINDS = st.sampled_from(["subscription", "payg", "promo"])
@@ -40,7 +41,7 @@ class LedgerMachine(RuleBasedStateMachine):
         return f"op-{next(self.keys)}"
 
     def live(self):
-        return credit_balance_get(user=self.user, now=self.now).total
+        return credit_balance_get(organization=personal(self.user), now=self.now).total
 
     def record(self, function, kwargs, entry):
         self.done.append((function, kwargs, entry.pk))
@@ -102,7 +103,7 @@ class LedgerMachine(RuleBasedStateMachine):
         before = self.live()
         services.credits_expire(now=self.now)
         assert self.live() == before
-        assert ledger_sum(user=self.user) == before
+        assert ledger_sum(organization=personal(self.user)) == before
 
     @rule(days=st.integers(0, 40))
     def advance_clock(self, days):
@@ -113,19 +114,19 @@ class LedgerMachine(RuleBasedStateMachine):
         if not self.done:
             return
         function, kwargs, entry_id = data.draw(st.sampled_from(self.done))
-        before = (self.live(), LedgerEntry.objects.filter(user=self.user).count())
+        before = (self.live(), LedgerEntry.objects.filter(organization=personal(self.user)).count())
         assert function(**kwargs).pk == entry_id
-        assert (self.live(), LedgerEntry.objects.filter(user=self.user).count()) == before
+        assert (self.live(), LedgerEntry.objects.filter(organization=personal(self.user)).count()) == before
 
     @invariant()
     def replaying_the_ledger_gives_the_book_balance(self):
-        assert ledger_sum(user=self.user) == credit_book_balance(user=self.user)
+        assert ledger_sum(organization=personal(self.user)) == credit_book_balance(organization=personal(self.user))
 
     @invariant()
     def the_balance_is_never_negative_and_holds_only_unexpired_lots(self):
         live = sum(
             lot.remaining
-            for lot in CreditLot.objects.filter(user=self.user)
+            for lot in CreditLot.objects.filter(organization=personal(self.user))
             if lot.expires_at is None or lot.expires_at > self.now
         )
         assert self.live() == live >= 0

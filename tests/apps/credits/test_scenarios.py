@@ -5,6 +5,7 @@ import pytest
 from quickscale.apps.credits import services
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from tests.apps.credits.helpers import DAY, MONTH, NOW, consume, grant
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +32,10 @@ def test_leftovers_of_an_expired_period_are_gone_and_the_new_period_is_whole(use
     renew(user, 0)
     consume(user, 30, now=period_start(0) + DAY)
     renew(user, 1)
-    balance = credit_balance_get(user=user, now=period_start(1) + DAY)
+    balance = credit_balance_get(organization=personal(user), now=period_start(1) + DAY)
     assert balance.subscription == 100
     services.credits_expire(now=period_start(1) + DAY)
-    assert ledger_sum(user=user) == credit_book_balance(user=user) == 100
+    assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user)) == 100
 
 
 def test_pay_as_you_go_credits_survive_every_renewal(user):
@@ -43,7 +44,7 @@ def test_pay_as_you_go_credits_survive_every_renewal(user):
         renew(user, n, amount=10)
         consume(user, 10, now=period_start(n) + DAY)
         services.credits_expire(now=period_start(n) + DAY)
-    balance = credit_balance_get(user=user, now=period_start(5) + 2 * DAY)
+    balance = credit_balance_get(organization=personal(user), now=period_start(5) + 2 * DAY)
     assert balance.payg == 50 and balance.subscription == 0
 
 
@@ -62,11 +63,11 @@ def test_spending_order_across_kinds_and_expiries(user):
 def test_unused_credits_run_out_at_the_period_end_even_without_the_expiry_job(user):
     renew(user, 0)
     just_after = period_start(1)
-    assert credit_balance_get(user=user, now=just_after).total == 0
-    assert credit_balance_get(user=user, now=just_after - DAY).total == 100
+    assert credit_balance_get(organization=personal(user), now=just_after).total == 0
+    assert credit_balance_get(organization=personal(user), now=just_after - DAY).total == 100
 
 
 def test_a_renewal_delivered_twice_grants_once(user):
     renew(user, 3)
     renew(user, 3)
-    assert credit_balance_get(user=user, now=period_start(3)).subscription == 100
+    assert credit_balance_get(organization=personal(user), now=period_start(3)).subscription == 100

@@ -4,11 +4,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from quickscale.apps.api.services import api_key_create
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.services.models import ServiceConfig, ServiceRun
 from quickscale.apps.services.registry import registry
 from quickscale.apps.services.services import service_run
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def operator(client):
 @pytest.fixture
 def customer():
     user = get_user_model().objects.create_user(email="dev@example.com")
-    credits_grant(user=user, amount=100, kind="payg", idempotency_key="fund")
+    credits_grant(organization=personal(user), amount=100, kind="payg", idempotency_key="fund")
     return user
 
 
@@ -52,7 +53,7 @@ def test_the_service_list_has_a_row_for_every_registered_service(client, operato
 
 
 def test_switching_a_service_off_in_the_list_takes_it_off_the_api(client, operator, customer):
-    token = api_key_create(user=customer, name="laptop").token
+    token = api_key_create(organization=personal(customer), user=customer, name="laptop").token
     client.get(url("serviceconfig_changelist"))
     rows = list(ServiceConfig.objects.order_by("name"))
     form = {
@@ -71,7 +72,7 @@ def test_switching_a_service_off_in_the_list_takes_it_off_the_api(client, operat
 
 
 def test_the_actions_switch_services_off_and_on_again(client, operator, customer):
-    token = api_key_create(user=customer, name="laptop").token
+    token = api_key_create(organization=personal(customer), user=customer, name="laptop").token
     client.get(url("serviceconfig_changelist"))
     sentiment = ServiceConfig.objects.get(name="sentiment")
     for action, expected in (("disable_selected", 404), ("enable_selected", 200)):
@@ -95,9 +96,9 @@ def test_services_are_not_added_by_hand_and_registered_ones_cannot_be_deleted(cl
 
 
 def test_runs_are_listed_read_only_and_filtered_by_status(client, operator, customer):
-    key = api_key_create(user=customer, name="laptop").key
-    service_run(user=customer, name="sentiment", data={"text": "great"}, api_key=key)
-    service_run(user=customer, name="text_statistics", data={"text": "a b"})
+    key = api_key_create(organization=personal(customer), user=customer, name="laptop").key
+    service_run(organization=personal(customer), user=customer, name="sentiment", data={"text": "great"}, api_key=key)
+    service_run(organization=personal(customer), user=customer, name="text_statistics", data={"text": "a b"})
     ServiceRun.objects.filter(service="text_statistics").update(status="failed")
     listing = client.get(url("servicerun_changelist"))
     assert listing.status_code == 200

@@ -30,6 +30,7 @@ from quickscale.exceptions import (
     ServiceUnavailableError,
 )
 from tests.apps.credits.helpers import DAY, MONTH, NOW, grant
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 _emails = itertools.count()
@@ -82,7 +83,7 @@ def test_a_charge_draws_in_spending_order_and_records_the_run():
     assert remaining[permanent.pk] == 5 and remaining[later_promo.pk] == 1
     assert remaining[lapsed.pk] == 10  # expired credits are never spent
     assert charged.balance in (None, 6)
-    assert ledger_sum(user=user) == credit_book_balance(user=user)
+    assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user))
 
 
 def test_too_few_credits_writes_nothing_and_says_what_there_is():
@@ -103,7 +104,7 @@ def test_an_account_without_credits_is_refused_and_a_free_service_still_runs():
     charged = charge(request_for(user, cost=0), now=NOW)
     run = ServiceRun.objects.get()
     assert charged.run.pk == run.pk and run.debit is None and run.cost == 0
-    assert not LedgerEntry.objects.filter(user=user).exists()
+    assert not LedgerEntry.objects.filter(organization=personal(user)).exists()
 
 
 def test_a_switched_off_service_is_not_charged():
@@ -113,7 +114,7 @@ def test_a_switched_off_service_is_not_charged():
     with pytest.raises(ServiceUnavailableError):
         charge(request_for(user), now=NOW)
     assert not ServiceRun.objects.exists()
-    assert not LedgerEntry.objects.filter(user=user, kind="debit").exists()
+    assert not LedgerEntry.objects.filter(organization=personal(user), kind="debit").exists()
 
 
 def test_the_same_idempotency_key_replays_and_charges_once():
@@ -128,7 +129,7 @@ def test_the_same_idempotency_key_replays_and_charges_once():
     with pytest.raises(IdempotencyConflictError):
         charge(request_for(user, key="retry-1", request_hash="other"), now=NOW)
     assert ServiceRun.objects.count() == 1
-    assert LedgerEntry.objects.filter(user=user, kind="debit").count() == 1
+    assert LedgerEntry.objects.filter(organization=personal(user), kind="debit").count() == 1
     # Keys belong to their account: another account's identical key is a new run.
     other = new_user()
     grant(other, 5)
@@ -160,7 +161,7 @@ def _seed(user, lots):
 
 
 def _shape(user, outcome):
-    lots = list(CreditLot.objects.filter(user=user).order_by("id").values_list("pk", flat=True))
+    lots = list(CreditLot.objects.filter(organization=personal(user)).order_by("id").values_list("pk", flat=True))
     if isinstance(outcome, Exception):
         return type(outcome).__name__, getattr(outcome, "balance", None)
     run = ServiceRun.objects.get(pk=outcome.run.pk)
@@ -182,7 +183,7 @@ def test_the_charge_function_draws_exactly_as_the_orm_path(lots, cost):
         except InsufficientCreditsError as error:
             outcome = error
         shapes.append(_shape(user, outcome))
-        assert ledger_sum(user=user) == credit_book_balance(user=user)
+        assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user))
     assert shapes[0] == shapes[1]
 
 
@@ -193,7 +194,7 @@ def test_a_cost_that_is_not_a_whole_number_of_credits_is_refused_before_charging
     with pytest.raises(ValueError, match="whole number of credits"):
         charge(request_for(user, cost=cost), now=NOW)
     assert not ServiceRun.objects.exists()
-    assert credit_book_balance(user=user) == 5
+    assert credit_book_balance(organization=personal(user)) == 5
 
 
 postgresql_only = pytest.mark.skipif(
@@ -217,7 +218,7 @@ def test_without_the_function_calls_are_charged_through_the_orm_until_migrate_ma
     install_charge_function("default")
     second = charge(request_for(user), now=NOW)
     assert second.balance == 3  # the function's answer
-    assert credit_book_balance(user=user) == 3 == ledger_sum(user=user)
+    assert credit_book_balance(organization=personal(user)) == 3 == ledger_sum(organization=personal(user))
 
 
 @postgresql_only
@@ -265,4 +266,4 @@ def test_a_failed_charge_inside_a_callers_transaction_leaves_that_transaction_us
     finally:
         holder.rollback()
         holder.close()
-    assert not ServiceRun.objects.exists() and credit_book_balance(user=user) == 5
+    assert not ServiceRun.objects.exists() and credit_book_balance(organization=personal(user)) == 5

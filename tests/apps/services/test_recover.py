@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from quickscale.apps.api.services import api_key_create
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.models import MAX_CREDITS, EntryKind, LedgerEntry
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from quickscale.apps.credits.services import credits_consume, credits_grant, credits_refund
@@ -21,6 +21,7 @@ from quickscale.apps.services.charge import ChargeRequest, charge
 from quickscale.apps.services.models import RunError, RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
 from quickscale.apps.services.services import service_run, service_runs_recover
+from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def user():
     user = get_user_model().objects.create_user(email="recover@example.com")
-    credits_grant(user=user, amount=10, kind="payg", idempotency_key="fund")
+    credits_grant(organization=personal(user), amount=10, kind="payg", idempotency_key="fund")
     return user
 
 
@@ -57,15 +58,15 @@ def recover(*args):
 
 
 def assert_books_balance(user, expected):
-    assert credit_balance_get(user=user).total == expected
-    assert credit_book_balance(user=user) == expected
-    assert ledger_sum(user=user) == expected
+    assert credit_balance_get(organization=personal(user)).total == expected
+    assert credit_book_balance(organization=personal(user)) == expected
+    assert ledger_sum(organization=personal(user)) == expected
 
 
 def test_runs_past_their_deadline_are_failed_and_refunded_and_others_left_alone(user):
     stale = started(user, deadline_in=timedelta(seconds=-1))
     live = started(user, deadline_in=timedelta(minutes=5))
-    assert credit_balance_get(user=user).total == 4
+    assert credit_balance_get(organization=personal(user)).total == 4
 
     assert service_runs_recover() == 1
 
@@ -94,13 +95,13 @@ def test_a_run_refunded_before_its_server_stopped_is_not_refunded_twice(user):
     run = started(user, deadline_in=timedelta(seconds=-1))
     # The server refunded the failed run, then stopped before recording the outcome.
     credits_refund(entry=run.debit, idempotency_key=f"service-refund:{run.pk}")
-    assert credit_balance_get(user=user).total == 10
+    assert credit_balance_get(organization=personal(user)).total == 10
 
     assert service_runs_recover() == 1
 
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and run.refund is not None
-    assert credit_balance_get(user=user).total == 10
+    assert credit_balance_get(organization=personal(user)).total == 10
     assert LedgerEntry.objects.filter(kind=EntryKind.REFUND).count() == 1
 
 
@@ -115,7 +116,7 @@ def test_a_run_whose_refund_would_pass_the_maximum_still_ends_and_recover_goes_o
     blocked = started(user, deadline_in=timedelta(seconds=-1))
     after = started(user, deadline_in=timedelta(seconds=-1))
     # The balance fills up to the maximum while the runs are out: no room for a refund.
-    credits_grant(user=user, amount=MAX_CREDITS - 4, kind="payg", idempotency_key="fill")
+    credits_grant(organization=personal(user), amount=MAX_CREDITS - 4, kind="payg", idempotency_key="fill")
 
     assert service_runs_recover() == 2
 
@@ -123,12 +124,12 @@ def test_a_run_whose_refund_would_pass_the_maximum_still_ends_and_recover_goes_o
     after.refresh_from_db()
     assert blocked.status == after.status == RunStatus.FAILED
     assert blocked.refund is None and after.refund is None
-    assert credit_balance_get(user=user).total == MAX_CREDITS
-    assert ledger_sum(user=user) == credit_book_balance(user=user)
+    assert credit_balance_get(organization=personal(user)).total == MAX_CREDITS
+    assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user))
     # Once there is room, the debit is refunded as any other.
-    credits_consume(user=user, amount=3, idempotency_key="spend")
+    credits_consume(organization=personal(user), amount=3, idempotency_key="spend")
     credits_refund(entry=blocked.debit, idempotency_key="later")
-    assert credit_balance_get(user=user).total == MAX_CREDITS
+    assert credit_balance_get(organization=personal(user)).total == MAX_CREDITS
 
 
 def test_the_command_says_what_it_did(user):
@@ -203,7 +204,7 @@ def call(client, token, name):
 def test_a_run_recovered_while_running_gives_no_result_and_keeps_its_refund(
     client, user, extra_services
 ):
-    token = api_key_create(user=user, name="k").token
+    token = api_key_create(organization=personal(user), user=user, name="k").token
     response = call(client, token, "recovered_mid_run")
 
     run = ServiceRun.objects.get(service="recovered_mid_run")
@@ -221,7 +222,7 @@ def test_a_run_recovered_while_running_gives_no_result_and_keeps_its_refund(
 def test_a_result_that_comes_after_the_deadline_is_discarded_and_refunded(
     client, user, extra_services
 ):
-    token = api_key_create(user=user, name="k").token
+    token = api_key_create(organization=personal(user), user=user, name="k").token
     response = call(client, token, "overrunning")
 
     assert response.status_code == 504
@@ -231,18 +232,18 @@ def test_a_result_that_comes_after_the_deadline_is_discarded_and_refunded(
     assert run.result is None and run.refund is not None and run.duration_ms >= 100
     assert_books_balance(user, 10)
     # Its retry with the same key replays the refusal and charges nothing.
-    outcome = service_run(user=user, name="overrunning", data={}, idempotency_key="again")
+    outcome = service_run(organization=personal(user), user=user, name="overrunning", data={}, idempotency_key="again")
     assert outcome.run.timed_out
-    assert service_run(user=user, name="overrunning", data={}, idempotency_key="again").replayed
+    assert service_run(organization=personal(user), user=user, name="overrunning", data={}, idempotency_key="again").replayed
     assert_books_balance(user, 10)
 
 
 def test_a_run_gets_its_deadline_from_the_service_or_the_setting(user, settings, extra_services):
     settings.QUICKSCALE_SERVICE_TIMEOUT = 7
     before = timezone.now()
-    run = service_run(user=user, name="text_statistics", data={"text": "Hi."}).run
+    run = service_run(organization=personal(user), user=user, name="text_statistics", data={"text": "Hi."}).run
     assert before + timedelta(seconds=7) <= run.deadline <= timezone.now() + timedelta(seconds=7)
-    outcome = service_run(user=user, name="cooperative", data={})
+    outcome = service_run(organization=personal(user), user=user, name="cooperative", data={})
     assert 4 < outcome.run.result["left"] <= 5
     assert run_time_left() is None  # outside a run
 
@@ -251,6 +252,6 @@ def test_a_run_gets_its_deadline_from_the_service_or_the_setting(user, settings,
 def test_a_bad_timeout_is_refused_before_anything_is_charged(user, settings, bad):
     settings.QUICKSCALE_SERVICE_TIMEOUT = bad
     with pytest.raises(ValueError, match="number of seconds above 0"):
-        service_run(user=user, name="text_statistics", data={"text": "Hi."})
+        service_run(organization=personal(user), user=user, name="text_statistics", data={"text": "Hi."})
     assert_books_balance(user, 10)
     assert not ServiceRun.objects.exists()

@@ -11,8 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
-from quickscale.apps.api.hashers import secret_hash
-from quickscale.apps.api.models import ApiKey
+from quickscale.apps.keys.hashers import secret_hash
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.orgs.models import Membership, Organization
+from quickscale.apps.orgs.policy import Action, require
 from quickscale.exceptions import ApiKeyError
 
 ALPHABET = string.ascii_letters + string.digits
@@ -35,12 +37,16 @@ def _random(length: int) -> str:
 
 def api_key_create(
     *,
+    organization: Organization,
     user: User,
     name: str,
     expires_at: datetime | None = None,
     scopes: list[str] | None = None,
 ) -> NewKey:
-    """Create a key; the returned token is the only time its secret exists in the clear."""
+    """Create a key of `organization`, made by its member `user`; the returned token is the only
+    time its secret exists in the clear."""
+    membership = Membership.objects.filter(organization=organization, user=user).first()
+    require(membership, Action.CREATE_KEY)
     name = name.strip()
     if not name:
         raise ApiKeyError("A key needs a name, so you can tell your keys apart.")
@@ -55,6 +61,7 @@ def api_key_create(
         try:
             with transaction.atomic():
                 key = ApiKey.objects.create(
+                    organization=organization,
                     user=user,
                     name=name,
                     prefix=prefix,
@@ -68,11 +75,33 @@ def api_key_create(
     raise ApiKeyError("Could not find a free key prefix; try again.")
 
 
-def api_key_revoke(*, key: ApiKey) -> ApiKey:
+def api_key_revoke(*, key: ApiKey, membership: Membership | None = None) -> ApiKey:
+    """Revoke `key`. With `membership` (a member acting in the key's organization), the policy
+    decides whether they may; without, the caller is an operator (the admin, a command)."""
+    if membership is not None:
+        creator = Membership.objects.filter(
+            organization_id=key.organization_id, user_id=key.user_id
+        ).first()
+        if membership.organization_id != key.organization_id:
+            raise ApiKeyError("This key belongs to another organization.")
+        require(membership, Action.MANAGE_KEY, target=creator)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
     return key
+
+
+def api_keys_revoke_for_member(*, membership: Membership) -> list[int]:
+    """Revoke every active key `membership`'s person made in its organization (they are leaving
+    it); returns their ids."""
+    keys = ApiKey.objects.filter(
+        organization_id=membership.organization_id,
+        user_id=membership.user_id,
+        revoked_at__isnull=True,
+    )
+    ids = list(keys.values_list("pk", flat=True))
+    ApiKey.objects.filter(pk__in=ids).update(revoked_at=timezone.now())
+    return ids
 
 
 def api_key_touch(*, key: ApiKey, now: datetime | None = None) -> None:

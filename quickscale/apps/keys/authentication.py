@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from quickscale.apps.api.hashers import HASHER, secret_verify
-from quickscale.apps.api.models import ApiKey
-from quickscale.apps.api.services import api_key_rehash, api_key_touch
+from quickscale.apps.keys.hashers import HASHER, secret_verify
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.services import api_key_rehash, api_key_touch
 from quickscale.db import LookupWithRelated
 
 TOKEN = re.compile(r"\A([A-Za-z0-9]{4})\.([A-Za-z0-9]{32})\Z")

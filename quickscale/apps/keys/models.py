@@ -12,10 +12,21 @@ class ApiKey(models.Model):
     """A key a customer's code sends as `Authorization: Bearer PREFIX.SECRET`.
 
     Only the prefix and a hash of the secret are stored; the secret is shown once, at creation.
+    A key belongs to an organization (its calls spend the organization's credits) and was made
+    by one of its members (`user`), whom its calls act as.
     """
 
+    organization = models.ForeignKey(
+        "quickscale_orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        db_index=False,  # (organization, -created_at) below serves it
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        help_text="The member who made the key; its calls act as them.",
     )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=4, unique=True)
@@ -31,7 +42,9 @@ class ApiKey(models.Model):
     class Meta:
         ordering = ("-created_at", "-id")
         verbose_name = "API key"
-        indexes = [models.Index(fields=["user", "-created_at"], name="qs_api_keys_by_user")]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="qs_keys_by_organization")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(prefix__regex=r"^[A-Za-z0-9]{4}$"), name="quickscale_api_key_prefix"
