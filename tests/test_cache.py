@@ -13,9 +13,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.keys.models import ApiKey
 from quickscale.apps.keys.services import api_key_create
-from quickscale.apps.credits.services import credits_grant
+from tests.orgs import personal
 from tests.servers import (
     LOOPBACK,
     REDIS_DB,
@@ -27,7 +28,6 @@ from tests.servers import (
     runserver,
     wait_until,
 )
-from tests.orgs import personal
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,9 @@ def redis_server(tmp_path):
 def people(db):
     users = get_user_model().objects
     customer = users.create_user(email="ada@example.com", password=PASSWORD)
-    credits_grant(organization=personal(customer), amount=1000, kind="payg", idempotency_key="outage-fund")
+    credits_grant(
+        organization=personal(customer), amount=1000, kind="payg", idempotency_key="outage-fund"
+    )
     staff = users.create_user(
         email="root@example.com", password=PASSWORD, is_staff=True, is_superuser=True
     )
@@ -283,8 +285,10 @@ def test_a_running_project_rides_out_a_redis_outage(test_project_dir, tmp_path):
         "-c",
         "from quickscale.apps.accounts.models import User\n"
         "from quickscale.apps.keys.services import api_key_create\n"
+        "from quickscale.apps.orgs.services import organization_personal_ensure\n"
         f"user = User.objects.create_user(email='ada@example.com', password={PASSWORD!r})\n"
-        "print(api_key_create(organization=personal(user), user=user, name='outage').token)",
+        "organization = organization_personal_ensure(user=user)\n"
+        "print(api_key_create(organization=organization, user=user, name='outage').token)",
         env=env,
     ).stdout.split()[-1]
     log = tmp_path / "runserver.log"

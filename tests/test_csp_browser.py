@@ -11,8 +11,8 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
-from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.services import credits_grant
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.services.services import service_run
 from tests.apps.credits.test_browser import signed_in
 from tests.csp_urls import BROKEN, FORBIDDEN
@@ -203,7 +203,13 @@ def customer(django_user_model):
         )
     key = api_key_create(organization=personal(user), user=user, name="server").key
     for number in range(3):
-        service_run(organization=personal(user), user=user, name="text_statistics", data={"text": f"Run {number}."}, api_key=key)
+        service_run(
+            organization=personal(user),
+            user=user,
+            name="text_statistics",
+            data={"text": f"Run {number}."},
+            api_key=key,
+        )
     return user
 
 
@@ -368,7 +374,7 @@ def test_every_admin_page_keeps_to_the_policy(
     watch.check("granting credits in the admin")
 
     # A changelist action: revoke the selected API keys.
-    watch.visit(reverse("admin:quickscale_api_apikey_changelist"))
+    watch.visit(reverse("admin:quickscale_keys_apikey_changelist"))
     page.locator("input.action-select").first.check()
     page.locator("select[name=action]").select_option("revoke_selected")
     page.get_by_role("button", name="Go").click()
@@ -376,7 +382,7 @@ def test_every_admin_page_keeps_to_the_policy(
     watch.check("an admin action")
 
     # Creating a key in the admin shows its token once.
-    watch.visit(reverse("admin:quickscale_api_apikey_add"))
+    watch.visit(reverse("admin:quickscale_keys_apikey_add"))
     page.get_by_label("User").fill(customer.email)
     page.get_by_label("Name").fill("from the admin")
     page.get_by_role("button", name="Create key").click()

@@ -8,9 +8,9 @@ from django.db import DatabaseError
 from django.db.models import Model
 from django.utils import timezone
 
+from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.keys.models import ApiKey
 from quickscale.apps.keys.services import api_key_create
-from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.db import LookupWithRelated, update_fields
 from tests.orgs import personal
@@ -26,7 +26,8 @@ def values(instance: Model) -> dict:
 def test_a_lookup_gives_the_row_and_its_related_row_as_the_orm_does():
     user = get_user_model().objects.create_user(email="lookup@example.com", is_active=False)
     key = api_key_create(
-        organization=personal(user), user=user,
+        organization=personal(user),
+        user=user,
         name="ci",
         expires_at=timezone.now() + timedelta(days=3),
         scopes=["sentiment", "text_statistics"],
@@ -47,7 +48,9 @@ def test_a_lookup_gives_the_row_and_its_related_row_as_the_orm_does():
 def test_update_fields_writes_json_null_and_links_as_save_does():
     user = get_user_model().objects.create_user(email="update@example.com")
     refund = credits_grant(organization=personal(user), amount=1, kind="payg", idempotency_key="g")
-    run = ServiceRun.objects.create(user=user, service="s", input_size=1, request_hash="h")
+    run = ServiceRun.objects.create(
+        organization=personal(user), user=user, service="s", input_size=1, request_hash="h"
+    )
     run.status, run.result, run.refund, run.duration_ms = (
         RunStatus.FAILED,
         {"nested": [1, "two", None]},
@@ -70,7 +73,9 @@ def test_update_fields_writes_json_null_and_links_as_save_does():
 
 def test_update_fields_of_a_row_that_is_gone_raises():
     user = get_user_model().objects.create_user(email="gone@example.com")
-    run = ServiceRun.objects.create(user=user, service="s", input_size=1, request_hash="h")
+    run = ServiceRun.objects.create(
+        organization=personal(user), user=user, service="s", input_size=1, request_hash="h"
+    )
     ServiceRun.objects.filter(pk=run.pk).delete()
     with pytest.raises(DatabaseError, match="not in the database"):
         update_fields(run, ["status"])

@@ -40,6 +40,8 @@ def test_running_it_again_resets_the_password_and_keeps_one_user(capsys):
     assert first != second
     assert get_user_model().objects.count() == 1
     user = get_user_model().objects.get()
-    assert credit_balance_get(organization=personal(user)).promo == 100  # granted once, not on every run
+    assert (
+        credit_balance_get(organization=personal(user)).promo == 100
+    )  # granted once, not on every run
     assert authenticate(email="demo@example.com", password=first) is None
     assert authenticate(email="demo@example.com", password=second) is not None

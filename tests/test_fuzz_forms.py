@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from quickscale.apps.keys.models import ApiKey
-from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.models import CreditLot, LedgerEntry
 from quickscale.apps.credits.services import credits_consume, credits_grant
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.services.models import ServiceConfig
 from tests.orgs import personal
 
@@ -144,11 +144,19 @@ class World:
         )
         EmailAddress.objects.create(user=self.customer, email="second@example.com")
         self.root = User.objects.create_superuser(email="root@example.com", password="pw")
-        credits_grant(organization=personal(self.customer), amount=500, kind="payg", idempotency_key="fuzz")
+        credits_grant(
+            organization=personal(self.customer), amount=500, kind="payg", idempotency_key="fuzz"
+        )
         for index in range(3):
-            credits_consume(organization=personal(self.customer), amount=1, idempotency_key=f"fuzz-{index}")
-        self.key = api_key_create(organization=personal(self.customer), user=self.customer, name="laptop").key
-        self.other_key = api_key_create(organization=personal(self.root), user=self.root, name="root's").key
+            credits_consume(
+                organization=personal(self.customer), amount=1, idempotency_key=f"fuzz-{index}"
+            )
+        self.key = api_key_create(
+            organization=personal(self.customer), user=self.customer, name="laptop"
+        ).key
+        self.other_key = api_key_create(
+            organization=personal(self.root), user=self.root, name="root's"
+        ).key
         ServiceConfig.objects.create(name="sentiment", enabled=True)
 
     def client(self, who):
@@ -286,9 +294,9 @@ FORMS = {
         ("kind",),
         ("before", "after"),
     ),
-    ("admin:quickscale_api_apikey_add", "post"): (
+    ("admin:quickscale_keys_apikey_add", "post"): (
         "root",
-        admin_path("quickscale_api_apikey_add"),
+        admin_path("quickscale_keys_apikey_add"),
         ("user", "name", "expires_at", "scopes"),
         (),
     ),
@@ -325,9 +333,9 @@ FORMS = {
         ("form-TOTAL_FORMS", "form-INITIAL_FORMS", "form-0-id", "form-0-enabled", "_save"),
         ACTIONS,
     ),
-    ("admin:quickscale_api_apikey_change", "post"): (
+    ("admin:quickscale_keys_apikey_change", "post"): (
         "root",
-        admin_path("quickscale_api_apikey_change", "key"),
+        admin_path("quickscale_keys_apikey_change", "key"),
         ("name",),
         (),
     ),
@@ -354,7 +362,7 @@ FORMS = {
 # bulk actions (POST).
 CHANGELISTS = {
     "quickscale_accounts_user_changelist": ("is_active__exact", "is_staff__exact"),
-    "quickscale_api_apikey_changelist": ("status",),
+    "quickscale_keys_apikey_changelist": ("status",),
     "quickscale_credits_creditaccount_changelist": (),
     "quickscale_credits_creditlot_changelist": ("kind__exact", "source_type"),
     "quickscale_credits_ledgerentry_changelist": ("kind__exact",),
@@ -519,7 +527,7 @@ def test_every_form_the_project_serves_is_fuzzed(world):
     found |= crawl(world.client("customer"), ["/", "/account/", "/accounts/email/"])
     admin_starts = [reverse(f"admin:{name}") for name in CHANGELISTS] + [
         reverse("admin:quickscale_accounts_user_add"),
-        reverse("admin:quickscale_api_apikey_add"),
+        reverse("admin:quickscale_keys_apikey_add"),
     ]
     found |= crawl(world.client("root"), admin_starts)
     fuzzed = set(FORMS) | {(name, "post") for name in URL_INPUTS}

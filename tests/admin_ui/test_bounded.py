@@ -18,7 +18,7 @@ def admin_client(client):
 
 ADMIN_SEARCHES = [
     "quickscale_accounts_user_changelist",
-    "quickscale_api_apikey_changelist",
+    "quickscale_keys_apikey_changelist",
     "quickscale_credits_creditaccount_changelist",
     "quickscale_credits_creditlot_changelist",
     "quickscale_credits_ledgerentry_changelist",
@@ -100,7 +100,7 @@ def test_list_edits_still_save(admin_client):
 
 FILTERS = {
     "quickscale_accounts_user_changelist": "is_active__exact",
-    "quickscale_api_apikey_changelist": "status",
+    "quickscale_keys_apikey_changelist": "status",
     "quickscale_credits_creditlot_changelist": "source_type",
     "quickscale_credits_ledgerentry_changelist": "kind__exact",
     "quickscale_services_servicerun_changelist": "status__exact",

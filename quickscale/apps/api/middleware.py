@@ -18,7 +18,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Js
 from django.http.multipartparser import MultiPartParserError
 
 from quickscale.apps.api.auth_failures import auth_failure_record, auth_failures_blocked_for
-from quickscale.apps.keys.authentication import AuthFailure, api_key_authenticate
 from quickscale.apps.api.responses import (
     api_error,
     internal_error,
@@ -26,6 +25,7 @@ from quickscale.apps.api.responses import (
     status_error,
     too_many_requests,
 )
+from quickscale.apps.keys.authentication import AuthFailure, api_key_authenticate
 from quickscale.client_ip import client_ip_rate_key
 from quickscale.conf import app_settings
 

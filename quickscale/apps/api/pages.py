@@ -17,9 +17,9 @@ from quickscale.apps.api.forms import ApiKeyCreateForm, UsageCursorForm
 from quickscale.apps.keys.models import ApiKey
 from quickscale.apps.keys.selectors import api_key_get, api_keys_list
 from quickscale.apps.keys.services import NewKey, api_key_create, api_key_revoke
-from quickscale.apps.services.selectors import service_runs_page
 from quickscale.apps.orgs.current import current_membership
 from quickscale.apps.orgs.models import Membership
+from quickscale.apps.services.selectors import service_runs_page
 from quickscale.exceptions import ApiKeyError, OrganizationPermissionError
 
 KEYS_TEMPLATE = "pages/api_keys.html"

@@ -15,11 +15,11 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from quickscale.apps.accounts.models import User
-from quickscale.apps.keys.authentication import MISSING
 from quickscale.apps.api.openapi import openapi_document
 from quickscale.apps.api.ratelimit import rate_limit_retry_after
 from quickscale.apps.api.responses import api_error, too_many_requests
 from quickscale.apps.credits.selectors import credit_balance_get
+from quickscale.apps.keys.authentication import MISSING
 from quickscale.apps.orgs.current import request_organization
 from quickscale.apps.orgs.models import Organization
 from quickscale.apps.services.models import RunStatus, ServiceRun

@@ -18,12 +18,12 @@ from quickscale.admin_ui.bounded import BoundedInputAdmin
 from quickscale.apps.credits import services
 from quickscale.apps.credits.forms import AdjustForm, GrantForm, LedgerFilterForm
 from quickscale.apps.credits.models import CreditAccount, CreditLot, LedgerEntry
+from quickscale.apps.credits.rules import spendable_q
 from quickscale.apps.credits.selectors import (
     credit_balance_get,
     credit_lots_live,
     ledger_page_get,
 )
-from quickscale.apps.credits.rules import spendable_q
 from quickscale.exceptions import CreditsError
 
 GRANT_PERMISSION = "quickscale_credits.grant_credits"
@@ -133,9 +133,7 @@ class CreditAccountAdmin(BoundedInputAdmin):
             "account": account,
             "balance": credit_balance_get(organization=account),
             "lots": credit_lots_live(organization=account),
-            "ledger": ledger_page_get(
-                organization=account, kind=kind, before=before, after=after
-            ),
+            "ledger": ledger_page_get(organization=account, kind=kind, before=before, after=after),
             "filters": filters,
             "kind": kind or "",
             "can_grant": request.user.has_perm(GRANT_PERMISSION),

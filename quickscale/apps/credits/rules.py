@@ -42,7 +42,9 @@ class OrderTerm:
 
 def _subscription_last() -> Case:
     return Case(
-        When(kind=LotKind.SUBSCRIPTION, then=Value(0)), default=Value(1), output_field=IntegerField()
+        When(kind=LotKind.SUBSCRIPTION, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
     )
 
 

@@ -67,11 +67,21 @@ def credit_lots_live(*, organization: Organization, now: datetime | None = None)
 
 def credit_book_balance(*, organization: Organization) -> int:
     """Credits held in lots, lapsed ones included until `expire` closes them."""
-    return int(CreditLot.objects.filter(organization=organization).aggregate(total=Sum("remaining"))["total"] or 0)
+    return int(
+        CreditLot.objects.filter(organization=organization).aggregate(total=Sum("remaining"))[
+            "total"
+        ]
+        or 0
+    )
 
 
 def ledger_sum(*, organization: Organization) -> int:
-    return int(LedgerEntry.objects.filter(organization=organization).aggregate(total=Sum("amount"))["total"] or 0)
+    return int(
+        LedgerEntry.objects.filter(organization=organization).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or 0
+    )
 
 
 def ledger_page_get(
@@ -82,8 +92,8 @@ def ledger_page_get(
     after: int | None = None,
     size: int = LEDGER_PAGE_SIZE,
 ) -> KeysetPage[LedgerEntry]:
-    """One page of an organization's ledger, newest first, by keyset so that page 1,000 costs as much as
-    page 1."""
+    """One page of an organization's ledger, newest first, by keyset so that page 1,000 costs
+    as much as page 1."""
     rows = LedgerEntry.objects.filter(organization=organization).select_related("actor")
     if kind:
         if kind not in EntryKind.values:

@@ -17,7 +17,6 @@ from django.db import transaction
 
 if TYPE_CHECKING:
     from quickscale.apps.keys.models import ApiKey
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from quickscale.apps.accounts.models import User

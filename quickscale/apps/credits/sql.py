@@ -40,7 +40,7 @@ BEGIN
     RETURN FOUND;
 END
 $body$;
-"""  # noqa: S608
+"""
 
 
 def _debit_sql() -> str:

@@ -32,7 +32,10 @@ def credits_overview(request: HttpRequest) -> HttpResponse:
     kind = data.get("kind") or ""
     context = {
         "ledger": ledger_page_get(
-            organization=organization, kind=kind or None, before=data.get("before"), after=data.get("after")
+            organization=organization,
+            kind=kind or None,
+            before=data.get("before"),
+            after=data.get("after"),
         ),
         "filters": filters,
         "kind": kind,

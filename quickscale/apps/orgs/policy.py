@@ -52,8 +52,7 @@ REASONS: dict[Action, str] = {
     Action.INVITE: "Only owners and admins may invite people; only owners may invite owners.",
     Action.CHANGE_ROLE: "Only owners may change an owner's role or make someone an owner; "
     "admins may change the roles of admins and members.",
-    Action.REMOVE_MEMBER: "Only owners may remove an owner; admins may remove admins and "
-    "members.",
+    Action.REMOVE_MEMBER: "Only owners may remove an owner; admins may remove admins and members.",
     Action.LEAVE: "You are not a member of this organization.",
     Action.MANAGE_BILLING: "Only the organization's owners manage its billing.",
     Action.MANAGE_ORGANIZATION: "Only the organization's owners may change it.",

@@ -55,9 +55,10 @@ def _create(*, name: str, kind: str, owner: User, personal_owner: User | None) -
                 )
                 Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
         except IntegrityError:
-            if personal_owner is not None and Organization.objects.filter(
-                personal_owner=personal_owner
-            ).exists():
+            if (
+                personal_owner is not None
+                and Organization.objects.filter(personal_owner=personal_owner).exists()
+            ):
                 raise
             continue
         return organization
@@ -73,7 +74,7 @@ def organization_personal_ensure(*, user: User) -> Organization:
     name = user.name.strip() or user.email.split("@", 1)[0]
     try:
         return _create(
-            name=f"{name[:NAME_MAX_LENGTH - 11]} (personal)",
+            name=f"{name[: NAME_MAX_LENGTH - 11]} (personal)",
             kind=OrganizationKind.PERSONAL,
             owner=user,
             personal_owner=user,

@@ -15,10 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from quickscale.apps.accounts.models import User
-from quickscale.apps.keys.models import ApiKey
-from quickscale.apps.orgs.models import Organization
 from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.credits.services import credits_refund
+from quickscale.apps.keys.models import ApiKey
+from quickscale.apps.orgs.models import Organization
 from quickscale.apps.services.base import RUN_DEADLINE
 from quickscale.apps.services.charge import ChargeRequest, charge, savepoint_if_in_transaction
 from quickscale.apps.services.models import RunError, RunStatus, ServiceRun

@@ -94,6 +94,13 @@ def owner_named(options: dict[str, Any]) -> Organization:
     return organization_personal_ensure(user=user_named(options["user"]))
 
 
+def owner_label(owner: Organization) -> str:
+    """A personal organization by its person's address (what --user named), a team by name."""
+    if owner.is_personal and owner.personal_owner is not None:
+        return owner.personal_owner.email
+    return f"{owner.name} ({owner.slug})"
+
+
 def aware_datetime(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
@@ -190,7 +197,7 @@ class Command(BaseCommand):
         )
         balance = credit_balance_get(organization=owner)
         self.stdout.write(
-            f"Granted {entry.amount} {options['kind']} credits to {owner.name} "
+            f"Granted {entry.amount} {options['kind']} credits to {owner_label(owner)} "
             f"(entry {entry.pk}); balance {balance.total}."
         )
 
@@ -204,7 +211,7 @@ class Command(BaseCommand):
         )
         balance = credit_balance_get(organization=owner)
         self.stdout.write(
-            f"Debited {-entry.amount} credits from {owner.name} (entry {entry.pk}); "
+            f"Debited {-entry.amount} credits from {owner_label(owner)} (entry {entry.pk}); "
             f"balance {balance.total}."
         )
 
@@ -218,8 +225,8 @@ class Command(BaseCommand):
         )
         balance = credit_balance_get(organization=owner)
         self.stdout.write(
-            f"Adjusted the credits of {owner.name} by {entry.amount:+d} (entry {entry.pk}); "
-            f"balance {balance.total}."
+            f"Adjusted the credits of {owner_label(owner)} by {entry.amount:+d} "
+            f"(entry {entry.pk}); balance {balance.total}."
         )
 
     def _refund(self, options: dict[str, Any]) -> None:

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quickscale.apps.accounts.services import demo_user_ensure
-from quickscale.apps.orgs.services import organization_personal_ensure
 from quickscale.apps.accounts.validators import validate_email_length
 from quickscale.apps.credits.models import LotKind
 from quickscale.apps.credits.services import credits_grant
+from quickscale.apps.orgs.services import organization_personal_ensure
 from quickscale.conf import app_settings
 
 DEMO_CREDITS = 100

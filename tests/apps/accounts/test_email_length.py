@@ -153,7 +153,7 @@ def test_the_admin_refuses_changing_an_address_to_one_over_254_characters(admin_
 
 def test_the_admin_api_key_form_refuses_an_address_over_254_characters(admin_client):
     response = admin_client.post(
-        reverse("admin:quickscale_api_apikey_add"), {"user": address(255), "name": "k"}
+        reverse("admin:quickscale_keys_apikey_add"), {"user": address(255), "name": "k"}
     )
     assert response.status_code == 200 and "at most 254" in response.content.decode()
 

@@ -3,6 +3,7 @@ import secrets
 import pytest
 import redis
 from django.test import override_settings
+
 from tests.orgs import personal
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

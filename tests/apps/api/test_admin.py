@@ -27,7 +27,7 @@ def operator(client):
 
 
 def url(name, *args):
-    return reverse(f"admin:quickscale_api_apikey_{name}", args=args)
+    return reverse(f"admin:quickscale_keys_apikey_{name}", args=args)
 
 
 def listed(response):
@@ -38,7 +38,9 @@ def test_the_list_shows_keys_by_user_prefix_name_and_status_but_no_secret(
     client, operator, customer
 ):
     new = api_key_create(organization=personal(customer), user=customer, name="laptop")
-    api_key_revoke(key=api_key_create(organization=personal(customer), user=customer, name="old").key)
+    api_key_revoke(
+        key=api_key_create(organization=personal(customer), user=customer, name="old").key
+    )
     response = client.get(url("changelist"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -49,9 +51,14 @@ def test_the_list_shows_keys_by_user_prefix_name_and_status_but_no_secret(
 
 def test_the_list_filters_by_status_and_searches_by_prefix_or_email(client, operator, customer):
     active = api_key_create(organization=personal(customer), user=customer, name="laptop").key
-    revoked = api_key_revoke(key=api_key_create(organization=personal(customer), user=customer, name="old").key)
+    revoked = api_key_revoke(
+        key=api_key_create(organization=personal(customer), user=customer, name="old").key
+    )
     expired = api_key_create(
-        organization=personal(customer), user=customer, name="lapsed", expires_at=timezone.now() + timedelta(seconds=1)
+        organization=personal(customer),
+        user=customer,
+        name="lapsed",
+        expires_at=timezone.now() + timedelta(seconds=1),
     ).key
     ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
     for status, key in (("active", active), ("revoked", revoked), ("expired", expired)):

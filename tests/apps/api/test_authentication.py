@@ -81,7 +81,10 @@ def test_a_key_revoked_mid_session_stops_working_at_once(client, token):
 
 def test_an_expired_key_is_refused(client, customer):
     new = api_key_create(
-        organization=personal(customer), user=customer, name="old", expires_at=timezone.now() + timedelta(seconds=1)
+        organization=personal(customer),
+        user=customer,
+        name="old",
+        expires_at=timezone.now() + timedelta(seconds=1),
     )
     ApiKey.objects.filter(pk=new.key.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert code(get(client, f"Bearer {new.token}")) == "expired_key"
@@ -116,7 +119,11 @@ def test_last_used_is_written_at_most_once_a_minute(client, token):
 def test_keys_hashed_by_a_slow_hasher_still_verify_and_are_upgraded(client, customer):
     secret = "S" * 32
     key = ApiKey.objects.create(
-        user=customer, name="legacy", prefix="LGCY", hashed_secret=make_password(secret)
+        organization=personal(customer),
+        user=customer,
+        name="legacy",
+        prefix="LGCY",
+        hashed_secret=make_password(secret),
     )
     assert key.hashed_secret.startswith("md5$") or key.hashed_secret.startswith("pbkdf2")
     assert get(client, f"Bearer LGCY.{secret}").status_code == 200

@@ -22,7 +22,11 @@ TOKEN = re.compile(r"[A-Za-z0-9]{4}\.[A-Za-z0-9]{32}")
 def customer(django_user_model):
     user = django_user_model.objects.create_user(email="ada@example.com")
     credits_grant(
-        organization=personal(user), amount=10, kind="payg", idempotency_key="pack", description="starter pack"
+        organization=personal(user),
+        amount=10,
+        kind="payg",
+        idempotency_key="pack",
+        description="starter pack",
     )
     return user
 

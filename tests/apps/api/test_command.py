@@ -50,7 +50,9 @@ def test_create_prints_only_the_token_and_it_works(customer):
 def test_list_shows_every_key_and_never_a_secret(customer, django_user_model):
     mine = api_key_create(organization=personal(customer), user=customer, name="laptop")
     other = django_user_model.objects.create_user(email="eve@example.com")
-    theirs = api_key_revoke(key=api_key_create(organization=personal(other), user=other, name="server").key)
+    theirs = api_key_revoke(
+        key=api_key_create(organization=personal(other), user=other, name="server").key
+    )
     out, _ = keys("list")
     assert mine.key.prefix in out and theirs.prefix in out
     assert "revoked" in out and "never" in out

@@ -14,10 +14,10 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.models import EntryKind, LedgerEntry
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from quickscale.apps.credits.services import credits_grant
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
@@ -42,7 +42,9 @@ def token(customer):
 
 
 def fund(user, amount):
-    credits_grant(organization=personal(user), amount=amount, kind="payg", idempotency_key=f"fund-{amount}")
+    credits_grant(
+        organization=personal(user), amount=amount, kind="payg", idempotency_key=f"fund-{amount}"
+    )
 
 
 def all_at_once(token, calls):
@@ -168,7 +170,10 @@ def test_concurrent_retries_of_one_idempotency_key_charge_once(customer, token, 
             assert response.status_code == 409, response.content
             assert response.json()["error"]["code"] == "request_in_progress"
     assert ServiceRun.objects.filter(user=customer).count() == 1
-    assert LedgerEntry.objects.filter(organization=personal(customer), kind=EntryKind.DEBIT).count() == 1
+    assert (
+        LedgerEntry.objects.filter(organization=personal(customer), kind=EntryKind.DEBIT).count()
+        == 1
+    )
     assert_books_balance(customer, 9)
 
 

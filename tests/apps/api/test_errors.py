@@ -48,7 +48,9 @@ def assert_error(response, status, code):
 
 @pytest.fixture
 def funded(api, customer):
-    credits_grant(organization=personal(customer), amount=100, kind="payg", idempotency_key="funded")
+    credits_grant(
+        organization=personal(customer), amount=100, kind="payg", idempotency_key="funded"
+    )
     return api
 
 

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from quickscale.apps.credits.services import credits_grant
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
 from tests.orgs import personal
@@ -179,7 +179,9 @@ def customer(db):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user(email="fuzz@example.com")
-    credits_grant(organization=personal(user), amount=1_000_000, kind="payg", idempotency_key="fuzz")
+    credits_grant(
+        organization=personal(user), amount=1_000_000, kind="payg", idempotency_key="fuzz"
+    )
     return user
 
 
@@ -208,7 +210,11 @@ def test_no_request_is_answered_with_html_or_a_500_and_the_ledger_adds_up(custom
     print(sorted(STATUSES.items()))
     assert not ServiceRun.objects.filter(status=RunStatus.RUNNING).exists()
     balance = credit_balance_get(organization=personal(customer)).total
-    assert balance == credit_book_balance(organization=personal(customer)) == ledger_sum(organization=personal(customer))
+    assert (
+        balance
+        == credit_book_balance(organization=personal(customer))
+        == ledger_sum(organization=personal(customer))
+    )
     spent = sum(
         ServiceRun.objects.filter(status=RunStatus.SUCCEEDED).values_list("cost", flat=True)
     )

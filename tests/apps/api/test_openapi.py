@@ -24,10 +24,10 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from schemathesis.config import SchemathesisConfig
 
 from quickscale.apps.api.openapi import openapi_document
-from quickscale.apps.keys.services import api_key_create, api_key_revoke
 from quickscale.apps.credits.models import MAX_CREDITS
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from quickscale.apps.credits.services import credits_grant
+from quickscale.apps.keys.services import api_key_create, api_key_revoke
 from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
@@ -87,7 +87,9 @@ def wsgi_in_test_transaction(db, settings):
 
 @pytest.fixture
 def funded(wsgi_in_test_transaction, customer, token):
-    credits_grant(organization=personal(customer), amount=GRANT, kind="payg", idempotency_key="fuzz")
+    credits_grant(
+        organization=personal(customer), amount=GRANT, kind="payg", idempotency_key="fuzz"
+    )
     return token
 
 
@@ -123,7 +125,11 @@ def test_every_response_is_documented_and_no_call_charges_twice(case, funded, cu
     assert not runs.filter(status=RunStatus.RUNNING).exists()
     spent = runs.filter(status=RunStatus.SUCCEEDED).aggregate(total=Sum("cost"))["total"] or 0
     balance = credit_balance_get(organization=personal(customer)).total
-    assert balance == credit_book_balance(organization=personal(customer)) == ledger_sum(organization=personal(customer))
+    assert (
+        balance
+        == credit_book_balance(organization=personal(customer))
+        == ledger_sum(organization=personal(customer))
+    )
     assert balance == GRANT - spent
 
 
@@ -195,7 +201,9 @@ def _inactive(c):
 
 
 def _forbidden(c):
-    scoped = api_key_create(organization=personal(c.user), user=c.user, name="scoped", scopes=["sentiment"]).token
+    scoped = api_key_create(
+        organization=personal(c.user), user=c.user, name="scoped", scopes=["sentiment"]
+    ).token
     return post(bearer(scoped))
 
 
@@ -320,9 +328,8 @@ class Caller:
     def __init__(self, user, key, token, settings):
         self.user, self.key, self.token, self.settings = user, key, token, settings
         self.api = bearer(token)
-        self.broke = api_key_create(
-            organization=personal(type), user=type(user).objects.create_user(email="broke@example.com"), name="empty"
-        ).token
+        broke = type(user).objects.create_user(email="broke@example.com")
+        self.broke = api_key_create(organization=personal(broke), user=broke, name="empty").token
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.keys.authentication import api_key_authenticate
 from quickscale.apps.keys.models import ApiKey
 from quickscale.apps.keys.services import api_key_create, api_key_revoke
-from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.services.services import service_run
 from tests.orgs import personal
 
@@ -44,10 +44,19 @@ def shown_token(response):
 
 def fund_and_run(user, key=None, times=1, service="text_statistics"):
     credits_grant(
-        organization=personal(user), amount=1000, kind="payg", idempotency_key=f"fund-{user.pk}-{times}-{service}"
+        organization=personal(user),
+        amount=1000,
+        kind="payg",
+        idempotency_key=f"fund-{user.pk}-{times}-{service}",
     )
     return [
-        service_run(organization=personal(user), user=user, name=service, data={"text": f"call {i}"}, api_key=key)[0]
+        service_run(
+            organization=personal(user),
+            user=user,
+            name=service,
+            data={"text": f"call {i}"},
+            api_key=key,
+        )[0]
         for i in range(times)
     ]
 
@@ -148,9 +157,14 @@ def test_an_unknown_service_cannot_be_a_scope(signed_in):
 
 def test_the_list_shows_the_user_s_keys_with_their_status(signed_in, customer, stranger):
     active = api_key_create(organization=personal(customer), user=customer, name="active one").key
-    revoked = api_key_revoke(key=api_key_create(organization=personal(customer), user=customer, name="old one").key)
+    revoked = api_key_revoke(
+        key=api_key_create(organization=personal(customer), user=customer, name="old one").key
+    )
     expired = api_key_create(
-        organization=personal(customer), user=customer, name="lapsed one", expires_at=timezone.now() + timedelta(seconds=1)
+        organization=personal(customer),
+        user=customer,
+        name="lapsed one",
+        expires_at=timezone.now() + timedelta(seconds=1),
     ).key
     ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
     other = api_key_create(organization=personal(stranger), user=stranger, name="eve's key").key

@@ -6,9 +6,9 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.credits.services import credits_grant
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.models import ServiceConfig, ServiceRun
 from quickscale.apps.services.registry import registry
@@ -20,7 +20,9 @@ TEXT = {"text": "QuickScale is great. It is fast!"}
 
 
 def fund(user, amount=10):
-    credits_grant(organization=personal(user), amount=amount, kind="payg", idempotency_key=f"fund-{amount}")
+    credits_grant(
+        organization=personal(user), amount=amount, kind="payg", idempotency_key=f"fund-{amount}"
+    )
 
 
 def run(client, name="text_statistics", data=TEXT, **headers):
@@ -78,7 +80,9 @@ def test_unknown_and_switched_off_services_are_404(api, customer):
 
 def test_a_key_s_scopes_limit_the_services_it_may_run(client, customer):
     fund(customer)
-    scoped = api_key_create(organization=personal(customer), user=customer, name="ci", scopes=["sentiment"]).token
+    scoped = api_key_create(
+        organization=personal(customer), user=customer, name="ci", scopes=["sentiment"]
+    ).token
     response = run(client, HTTP_AUTHORIZATION=f"Bearer {scoped}")
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden_scope"
     assert run(client, "sentiment", HTTP_AUTHORIZATION=f"Bearer {scoped}").status_code == 200
@@ -102,7 +106,10 @@ def test_an_idempotency_key_must_be_1_to_255_printable_ascii_characters(api, cus
     response = run(api, HTTP_IDEMPOTENCY_KEY=bad)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_idempotency_key"
-    assert not ServiceRun.objects.exists() and credit_balance_get(organization=personal(customer)).total == 10
+    assert (
+        not ServiceRun.objects.exists()
+        and credit_balance_get(organization=personal(customer)).total == 10
+    )
     assert run(api, HTTP_IDEMPOTENCY_KEY="k" * 255).status_code == 200
 
 
@@ -155,7 +162,10 @@ def test_a_result_the_database_cannot_store_is_a_refunded_failure_not_a_stuck_ru
         assert credit_balance_get(organization=personal(customer)).total == 10
     else:  # SQLite stores the NUL character
         assert kind == "nul" and connection.vendor == "sqlite"
-        assert response.status_code == 200 and credit_balance_get(organization=personal(customer)).total == 8
+        assert (
+            response.status_code == 200
+            and credit_balance_get(organization=personal(customer)).total == 8
+        )
 
 
 def test_a_failing_service_refunds_its_debit(api, customer, exploding):

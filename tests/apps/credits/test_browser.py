@@ -17,11 +17,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def history(django_user_model):
     user = django_user_model.objects.create_user(email="ada@example.com")
     services.credits_grant(
-        organization=personal(user), amount=500, kind="payg", idempotency_key="pack", description="starter pack"
+        organization=personal(user),
+        amount=500,
+        kind="payg",
+        idempotency_key="pack",
+        description="starter pack",
     )
     for index in range(30):
         services.credits_consume(
-            organization=personal(user), amount=2, idempotency_key=f"call-{index}", description=f"call {index}"
+            organization=personal(user),
+            amount=2,
+            idempotency_key=f"call-{index}",
+            description=f"call {index}",
         )
     return user
 

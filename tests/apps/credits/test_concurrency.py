@@ -49,23 +49,35 @@ def all_at_once(count, action):
 
 
 def test_only_the_affordable_debits_succeed(user):
-    services.credits_grant(organization=personal(user), amount=100, kind="payg", idempotency_key="g", now=NOW)
+    services.credits_grant(
+        organization=personal(user), amount=100, kind="payg", idempotency_key="g", now=NOW
+    )
     results = all_at_once(
         24,
-        lambda i: services.credits_consume(organization=personal(user), amount=7, idempotency_key=f"d{i}", now=NOW),
+        lambda i: services.credits_consume(
+            organization=personal(user), amount=7, idempotency_key=f"d{i}", now=NOW
+        ),
     )
     succeeded = [r for r in results if isinstance(r, LedgerEntry)]
     refused = [r for r in results if isinstance(r, InsufficientCreditsError)]
     assert len(succeeded) == 14 and len(refused) == 10
     assert credit_balance_get(organization=personal(user), now=NOW).total == 2
-    assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user)) == 2
+    assert (
+        ledger_sum(organization=personal(user))
+        == credit_book_balance(organization=personal(user))
+        == 2
+    )
 
 
 def test_concurrent_retries_of_one_key_take_effect_once(user):
-    services.credits_grant(organization=personal(user), amount=50, kind="payg", idempotency_key="g", now=NOW)
+    services.credits_grant(
+        organization=personal(user), amount=50, kind="payg", idempotency_key="g", now=NOW
+    )
     results = all_at_once(
         WORKERS,
-        lambda i: services.credits_consume(organization=personal(user), amount=5, idempotency_key="same", now=NOW),
+        lambda i: services.credits_consume(
+            organization=personal(user), amount=5, idempotency_key="same", now=NOW
+        ),
     )
     assert all(isinstance(r, LedgerEntry) for r in results), results
     assert len({r.pk for r in results}) == 1
@@ -92,13 +104,17 @@ def test_expire_racing_with_debits_never_spends_expired_credits(user):
         idempotency_key="sub",
         now=NOW,
     )
-    services.credits_grant(organization=personal(user), amount=20, kind="payg", idempotency_key="payg", now=NOW)
+    services.credits_grant(
+        organization=personal(user), amount=20, kind="payg", idempotency_key="payg", now=NOW
+    )
     later = NOW + timedelta(days=2)
 
     def action(i):
         if i % 2:
             return services.credits_expire(now=later)
-        return services.credits_consume(organization=personal(user), amount=5, idempotency_key=f"d{i}", now=later)
+        return services.credits_consume(
+            organization=personal(user), amount=5, idempotency_key=f"d{i}", now=later
+        )
 
     results = all_at_once(16, action)
     debits = [r for r in results if isinstance(r, LedgerEntry)]
@@ -106,4 +122,8 @@ def test_expire_racing_with_debits_never_spends_expired_credits(user):
     assert sum(r for r in results if isinstance(r, int)) == 1  # one expiry, written once
     assert LedgerEntry.objects.filter(kind=EntryKind.EXPIRY).get().amount == -50
     assert credit_balance_get(organization=personal(user), now=later).total == 0
-    assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user)) == 0
+    assert (
+        ledger_sum(organization=personal(user))
+        == credit_book_balance(organization=personal(user))
+        == 0
+    )

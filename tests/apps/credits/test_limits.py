@@ -29,8 +29,16 @@ PAST_MAX = [MAX_CREDITS + 1, *PAST_64_BITS]
 
 def snapshot(user):
     return (
-        list(LedgerEntry.objects.filter(organization=personal(user)).order_by("id").values_list("id", "amount")),
-        list(CreditLot.objects.filter(organization=personal(user)).order_by("id").values_list("id", "remaining")),
+        list(
+            LedgerEntry.objects.filter(organization=personal(user))
+            .order_by("id")
+            .values_list("id", "amount")
+        ),
+        list(
+            CreditLot.objects.filter(organization=personal(user))
+            .order_by("id")
+            .values_list("id", "remaining")
+        ),
     )
 
 
@@ -72,7 +80,11 @@ def test_expired_credits_do_not_count_against_the_maximum(user):
     grant(user, MAX_CREDITS, "subscription", expires_in=DAY)
     later = NOW + 2 * DAY
     services.credits_grant(
-        organization=personal(user), amount=MAX_CREDITS, kind="payg", idempotency_key=key(), now=later
+        organization=personal(user),
+        amount=MAX_CREDITS,
+        kind="payg",
+        idempotency_key=key(),
+        now=later,
     )
     assert credit_balance_get(organization=personal(user), now=later).total == MAX_CREDITS
 
@@ -82,15 +94,21 @@ def test_an_adjustment_past_the_maximum_is_refused(user, amount):
     grant(user, 5)
     before = snapshot(user)
     with pytest.raises(CreditLimitError):
-        services.credits_adjust(organization=personal(user), amount=amount, reason="typo", idempotency_key=key())
+        services.credits_adjust(
+            organization=personal(user), amount=amount, reason="typo", idempotency_key=key()
+        )
     assert snapshot(user) == before
 
 
 def test_a_positive_adjustment_that_would_push_the_balance_past_the_maximum_is_refused(user):
     grant(user, MAX_CREDITS)
     with pytest.raises(CreditLimitError):
-        services.credits_adjust(organization=personal(user), amount=1, reason="goodwill", idempotency_key=key())
-    services.credits_adjust(organization=personal(user), amount=-1, reason="correction", idempotency_key=key())
+        services.credits_adjust(
+            organization=personal(user), amount=1, reason="goodwill", idempotency_key=key()
+        )
+    services.credits_adjust(
+        organization=personal(user), amount=-1, reason="correction", idempotency_key=key()
+    )
     assert credit_balance_get(organization=personal(user)).total == MAX_CREDITS - 1
 
 
@@ -185,7 +203,7 @@ def operator(client):
 
 
 def admin_post(client, view, account, **data):
-    url = reverse(f"admin:quickscale_credits_creditaccount_{view}", args=[account.pk])
+    url = reverse(f"admin:quickscale_credits_creditaccount_{view}", args=[personal(account).pk])
     form = client.get(url).context["form"]
     payload = {"reason": "support", "idempotency_key": form.initial["idempotency_key"], **data}
     return client.post(url, payload)
@@ -254,7 +272,9 @@ def priceless():
 def api(client, user):
     from quickscale.apps.keys.services import api_key_create
 
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {api_key_create(organization=personal(user), user=user, name='t').token}"
+    client.defaults["HTTP_AUTHORIZATION"] = (
+        f"Bearer {api_key_create(organization=personal(user), user=user, name='t').token}"
+    )
     return client
 
 
@@ -287,7 +307,12 @@ def test_paid_calls_still_work_on_a_balance_at_the_maximum(api, user):
         assert response.status_code == 200, response.content
     assert response.json()["balance"] == MAX_CREDITS - 3
     total = credit_balance_get(organization=personal(user)).total
-    assert total == credit_book_balance(organization=personal(user)) == ledger_sum(organization=personal(user)) == MAX_CREDITS - 3
+    assert (
+        total
+        == credit_book_balance(organization=personal(user))
+        == ledger_sum(organization=personal(user))
+        == MAX_CREDITS - 3
+    )
 
 
 def test_a_service_whose_cost_is_past_the_maximum_is_a_system_check_error(settings):

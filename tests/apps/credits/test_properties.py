@@ -33,6 +33,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.user = get_user_model().objects.create_user(email=f"prop{next(_users)}@example.com")
+        self.organization = personal(self.user)
         self.now = NOW
         self.keys = itertools.count()
         self.done: list[tuple] = []  # (function, kwargs, entry id) for retries
@@ -41,7 +42,7 @@ class LedgerMachine(RuleBasedStateMachine):
         return f"op-{next(self.keys)}"
 
     def live(self):
-        return credit_balance_get(organization=personal(self.user), now=self.now).total
+        return credit_balance_get(organization=self.organization, now=self.now).total
 
     def record(self, function, kwargs, entry):
         self.done.append((function, kwargs, entry.pk))
@@ -52,7 +53,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if kind == "subscription" and days is None:
             days = 30
         kwargs = {
-            "user": self.user,
+            "organization": self.organization,
             "amount": amount,
             "kind": kind,
             "expires_at": self.now + timedelta(days=days) if days else None,
@@ -67,7 +68,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def consume(self, amount):
         before = self.live()
         kwargs = {
-            "user": self.user,
+            "organization": self.organization,
             "amount": amount,
             "idempotency_key": self.key(),
             "now": self.now,
@@ -103,7 +104,7 @@ class LedgerMachine(RuleBasedStateMachine):
         before = self.live()
         services.credits_expire(now=self.now)
         assert self.live() == before
-        assert ledger_sum(organization=personal(self.user)) == before
+        assert ledger_sum(organization=self.organization) == before
 
     @rule(days=st.integers(0, 40))
     def advance_clock(self, days):
@@ -114,19 +115,24 @@ class LedgerMachine(RuleBasedStateMachine):
         if not self.done:
             return
         function, kwargs, entry_id = data.draw(st.sampled_from(self.done))
-        before = (self.live(), LedgerEntry.objects.filter(organization=personal(self.user)).count())
+        before = (self.live(), LedgerEntry.objects.filter(organization=self.organization).count())
         assert function(**kwargs).pk == entry_id
-        assert (self.live(), LedgerEntry.objects.filter(organization=personal(self.user)).count()) == before
+        assert (
+            self.live(),
+            LedgerEntry.objects.filter(organization=self.organization).count(),
+        ) == before
 
     @invariant()
     def replaying_the_ledger_gives_the_book_balance(self):
-        assert ledger_sum(organization=personal(self.user)) == credit_book_balance(organization=personal(self.user))
+        assert ledger_sum(organization=self.organization) == credit_book_balance(
+            organization=self.organization
+        )
 
     @invariant()
     def the_balance_is_never_negative_and_holds_only_unexpired_lots(self):
         live = sum(
             lot.remaining
-            for lot in CreditLot.objects.filter(organization=personal(self.user))
+            for lot in CreditLot.objects.filter(organization=self.organization)
             if lot.expires_at is None or lot.expires_at > self.now
         )
         assert self.live() == live >= 0

@@ -35,7 +35,11 @@ def test_leftovers_of_an_expired_period_are_gone_and_the_new_period_is_whole(use
     balance = credit_balance_get(organization=personal(user), now=period_start(1) + DAY)
     assert balance.subscription == 100
     services.credits_expire(now=period_start(1) + DAY)
-    assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user)) == 100
+    assert (
+        ledger_sum(organization=personal(user))
+        == credit_book_balance(organization=personal(user))
+        == 100
+    )
 
 
 def test_pay_as_you_go_credits_survive_every_renewal(user):

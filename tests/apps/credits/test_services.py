@@ -11,6 +11,7 @@ from quickscale.apps.credits.selectors import (
     credit_lots_live,
     ledger_sum,
 )
+from quickscale.apps.orgs.models import Organization
 from quickscale.exceptions import (
     IdempotencyConflictError,
     InsufficientCreditsError,
@@ -81,7 +82,9 @@ def test_expired_credits_cannot_be_spent_even_before_expire_runs(user):
     assert balance(user, later).total == 0
     with pytest.raises(InsufficientCreditsError):
         consume(user, 1, now=later)
-    assert credit_book_balance(organization=personal(user)) == 10  # still on the books until expire closes it
+    assert (
+        credit_book_balance(organization=personal(user)) == 10
+    )  # still on the books until expire closes it
 
 
 def test_expire_writes_one_entry_per_lapsed_lot_and_is_safe_to_repeat(user):
@@ -94,7 +97,11 @@ def test_expire_writes_one_entry_per_lapsed_lot_and_is_safe_to_repeat(user):
     assert (expiry.amount, expiry.lot_id) == (-6, lot.pk)
     lot.refresh_from_db()
     assert lot.remaining == 0 and lot.expired_at == NOW + 2 * DAY
-    assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user)) == 5
+    assert (
+        ledger_sum(organization=personal(user))
+        == credit_book_balance(organization=personal(user))
+        == 5
+    )
 
 
 def test_expire_leaves_lots_that_have_not_lapsed(user):
@@ -148,11 +155,11 @@ def test_subscription_grants_need_an_expiry(user):
         grant(user, 10, "subscription")
 
 
-def test_unknown_kinds_and_unknown_users_are_refused(user):
+def test_unknown_kinds_and_unknown_organizations_are_refused(user):
     with pytest.raises(InvalidCreditRequestError, match="Unknown kind"):
         grant(user, 10, "gold")
-    ghost = get_user_model()(email="ghost@example.com", pk=987654)
-    with pytest.raises(InvalidCreditRequestError, match="Unknown user"):
+    ghost = Organization(name="Ghost", slug="ghost", pk=987654)
+    with pytest.raises(InvalidCreditRequestError, match="Unknown organization"):
         grant(ghost, 10)
     assert not LedgerEntry.objects.exists()
 
@@ -189,7 +196,11 @@ def test_credits_refunded_to_an_expired_lot_stay_expired(user):
     assert refund.amount == 5
     assert refund.metadata == {"refunded": 15, "forfeited": 10}
     assert balance(user, NOW + 3 * DAY).total == 10
-    assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user)) == 10
+    assert (
+        ledger_sum(organization=personal(user))
+        == credit_book_balance(organization=personal(user))
+        == 10
+    )
 
 
 def test_only_debits_can_be_refunded(user):
@@ -202,22 +213,39 @@ def test_adjustments_add_a_permanent_lot_or_remove_credits_and_keep_the_reason(u
     admin = get_user_model().objects.create_superuser(email="root@example.com", password="x")
     grant(user, 10)
     up = services.credits_adjust(
-        organization=personal(user), amount=5, reason="goodwill", actor=admin, idempotency_key=key(), now=NOW
+        organization=personal(user),
+        amount=5,
+        reason="goodwill",
+        actor=admin,
+        idempotency_key=key(),
+        now=NOW,
     )
     assert up.lot.kind == "promo" and up.lot.expires_at is None and up.actor == admin
     down = services.credits_adjust(
-        organization=personal(user), amount=-12, reason="chargeback", actor=admin, idempotency_key=key(), now=NOW
+        organization=personal(user),
+        amount=-12,
+        reason="chargeback",
+        actor=admin,
+        idempotency_key=key(),
+        now=NOW,
     )
     assert down.amount == -12 and down.description == "chargeback"
     assert balance(user).total == 3
     with pytest.raises(InsufficientCreditsError):
-        services.credits_adjust(organization=personal(user), amount=-4, reason="x", idempotency_key=key(), now=NOW)
+        services.credits_adjust(
+            organization=personal(user), amount=-4, reason="x", idempotency_key=key(), now=NOW
+        )
     with pytest.raises(InvalidCreditRequestError, match="reason"):
-        services.credits_adjust(organization=personal(user), amount=1, reason="  ", idempotency_key=key(), now=NOW)
+        services.credits_adjust(
+            organization=personal(user), amount=1, reason="  ", idempotency_key=key(), now=NOW
+        )
     assert balance(user).total == 3
 
 
 def test_the_live_lots_are_listed_in_spending_order(user):
     payg = grant(user, 1, "payg").lot
     sub = grant(user, 1, "subscription", expires_in=MONTH).lot
-    assert [lot.pk for lot in credit_lots_live(organization=personal(user), now=NOW)] == [sub.pk, payg.pk]
+    assert [lot.pk for lot in credit_lots_live(organization=personal(user), now=NOW)] == [
+        sub.pk,
+        payg.pk,
+    ]

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.services import credits_grant
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.services.models import ServiceConfig, ServiceRun
 from quickscale.apps.services.registry import registry
 from quickscale.apps.services.services import service_run
@@ -97,8 +97,16 @@ def test_services_are_not_added_by_hand_and_registered_ones_cannot_be_deleted(cl
 
 def test_runs_are_listed_read_only_and_filtered_by_status(client, operator, customer):
     key = api_key_create(organization=personal(customer), user=customer, name="laptop").key
-    service_run(organization=personal(customer), user=customer, name="sentiment", data={"text": "great"}, api_key=key)
-    service_run(organization=personal(customer), user=customer, name="text_statistics", data={"text": "a b"})
+    service_run(
+        organization=personal(customer),
+        user=customer,
+        name="sentiment",
+        data={"text": "great"},
+        api_key=key,
+    )
+    service_run(
+        organization=personal(customer), user=customer, name="text_statistics", data={"text": "a b"}
+    )
     ServiceRun.objects.filter(service="text_statistics").update(status="failed")
     listing = client.get(url("servicerun_changelist"))
     assert listing.status_code == 200

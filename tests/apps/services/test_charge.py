@@ -42,6 +42,7 @@ def new_user():
 
 def request_for(user, cost=1, *, key=None, request_hash="h1", service="text_statistics"):
     return ChargeRequest(
+        organization=personal(user),
         user=user,
         service=service,
         cost=cost,
@@ -83,7 +84,9 @@ def test_a_charge_draws_in_spending_order_and_records_the_run():
     assert remaining[permanent.pk] == 5 and remaining[later_promo.pk] == 1
     assert remaining[lapsed.pk] == 10  # expired credits are never spent
     assert charged.balance in (None, 6)
-    assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user))
+    assert ledger_sum(organization=personal(user)) == credit_book_balance(
+        organization=personal(user)
+    )
 
 
 def test_too_few_credits_writes_nothing_and_says_what_there_is():
@@ -161,7 +164,11 @@ def _seed(user, lots):
 
 
 def _shape(user, outcome):
-    lots = list(CreditLot.objects.filter(organization=personal(user)).order_by("id").values_list("pk", flat=True))
+    lots = list(
+        CreditLot.objects.filter(organization=personal(user))
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
     if isinstance(outcome, Exception):
         return type(outcome).__name__, getattr(outcome, "balance", None)
     run = ServiceRun.objects.get(pk=outcome.run.pk)
@@ -183,7 +190,9 @@ def test_the_charge_function_draws_exactly_as_the_orm_path(lots, cost):
         except InsufficientCreditsError as error:
             outcome = error
         shapes.append(_shape(user, outcome))
-        assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user))
+        assert ledger_sum(organization=personal(user)) == credit_book_balance(
+            organization=personal(user)
+        )
     assert shapes[0] == shapes[1]
 
 
@@ -218,7 +227,11 @@ def test_without_the_function_calls_are_charged_through_the_orm_until_migrate_ma
     install_charge_function("default")
     second = charge(request_for(user), now=NOW)
     assert second.balance == 3  # the function's answer
-    assert credit_book_balance(organization=personal(user)) == 3 == ledger_sum(organization=personal(user))
+    assert (
+        credit_book_balance(organization=personal(user))
+        == 3
+        == ledger_sum(organization=personal(user))
+    )
 
 
 @postgresql_only
@@ -256,7 +269,10 @@ def test_a_failed_charge_inside_a_callers_transaction_leaves_that_transaction_us
         password=settings_dict["PASSWORD"] or None,
     )
     try:
-        holder.execute("SELECT 1 FROM quickscale_accounts_user WHERE id = %s FOR UPDATE", [user.pk])
+        holder.execute(
+            "SELECT 1 FROM quickscale_orgs_organization WHERE id = %s FOR UPDATE",
+            [personal(user).pk],
+        )
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '200ms'")

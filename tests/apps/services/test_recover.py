@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.models import MAX_CREDITS, EntryKind, LedgerEntry
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from quickscale.apps.credits.services import credits_consume, credits_grant, credits_refund
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.services.base import BaseService, run_time_left
 from quickscale.apps.services.charge import ChargeRequest, charge
 from quickscale.apps.services.models import RunError, RunStatus, ServiceRun
@@ -38,6 +38,7 @@ def started(user, *, deadline_in, cost=3):
     now = timezone.now()
     return charge(
         ChargeRequest(
+            organization=personal(user),
             user=user,
             service="text_statistics",
             cost=cost,
@@ -116,7 +117,9 @@ def test_a_run_whose_refund_would_pass_the_maximum_still_ends_and_recover_goes_o
     blocked = started(user, deadline_in=timedelta(seconds=-1))
     after = started(user, deadline_in=timedelta(seconds=-1))
     # The balance fills up to the maximum while the runs are out: no room for a refund.
-    credits_grant(organization=personal(user), amount=MAX_CREDITS - 4, kind="payg", idempotency_key="fill")
+    credits_grant(
+        organization=personal(user), amount=MAX_CREDITS - 4, kind="payg", idempotency_key="fill"
+    )
 
     assert service_runs_recover() == 2
 
@@ -125,7 +128,9 @@ def test_a_run_whose_refund_would_pass_the_maximum_still_ends_and_recover_goes_o
     assert blocked.status == after.status == RunStatus.FAILED
     assert blocked.refund is None and after.refund is None
     assert credit_balance_get(organization=personal(user)).total == MAX_CREDITS
-    assert ledger_sum(organization=personal(user)) == credit_book_balance(organization=personal(user))
+    assert ledger_sum(organization=personal(user)) == credit_book_balance(
+        organization=personal(user)
+    )
     # Once there is room, the debit is refunded as any other.
     credits_consume(organization=personal(user), amount=3, idempotency_key="spend")
     credits_refund(entry=blocked.debit, idempotency_key="later")
@@ -232,16 +237,22 @@ def test_a_result_that_comes_after_the_deadline_is_discarded_and_refunded(
     assert run.result is None and run.refund is not None and run.duration_ms >= 100
     assert_books_balance(user, 10)
     # Its retry with the same key replays the refusal and charges nothing.
-    outcome = service_run(organization=personal(user), user=user, name="overrunning", data={}, idempotency_key="again")
+    outcome = service_run(
+        organization=personal(user), user=user, name="overrunning", data={}, idempotency_key="again"
+    )
     assert outcome.run.timed_out
-    assert service_run(organization=personal(user), user=user, name="overrunning", data={}, idempotency_key="again").replayed
+    assert service_run(
+        organization=personal(user), user=user, name="overrunning", data={}, idempotency_key="again"
+    ).replayed
     assert_books_balance(user, 10)
 
 
 def test_a_run_gets_its_deadline_from_the_service_or_the_setting(user, settings, extra_services):
     settings.QUICKSCALE_SERVICE_TIMEOUT = 7
     before = timezone.now()
-    run = service_run(organization=personal(user), user=user, name="text_statistics", data={"text": "Hi."}).run
+    run = service_run(
+        organization=personal(user), user=user, name="text_statistics", data={"text": "Hi."}
+    ).run
     assert before + timedelta(seconds=7) <= run.deadline <= timezone.now() + timedelta(seconds=7)
     outcome = service_run(organization=personal(user), user=user, name="cooperative", data={})
     assert 4 < outcome.run.result["left"] <= 5
@@ -252,6 +263,8 @@ def test_a_run_gets_its_deadline_from_the_service_or_the_setting(user, settings,
 def test_a_bad_timeout_is_refused_before_anything_is_charged(user, settings, bad):
     settings.QUICKSCALE_SERVICE_TIMEOUT = bad
     with pytest.raises(ValueError, match="number of seconds above 0"):
-        service_run(organization=personal(user), user=user, name="text_statistics", data={"text": "Hi."})
+        service_run(
+            organization=personal(user), user=user, name="text_statistics", data={"text": "Hi."}
+        )
     assert_books_balance(user, 10)
     assert not ServiceRun.objects.exists()

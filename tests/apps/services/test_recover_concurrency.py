@@ -23,10 +23,10 @@ from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 
-from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.models import EntryKind, LedgerEntry
 from quickscale.apps.credits.selectors import credit_balance_get, credit_book_balance, ledger_sum
 from quickscale.apps.credits.services import credits_grant
+from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.services.base import BaseService
 from quickscale.apps.services.models import RunError, RunStatus, ServiceRun
 from quickscale.apps.services.registry import registry
@@ -108,7 +108,9 @@ def call(token, seconds):
 def race(customer, seed):
     """One round: the calls all at once, with the sweeper running; returns how the runs
     ended, after checking every answer against its run and the ledger against the runs."""
-    token = api_key_create(organization=personal(customer), user=customer, name=f"racer-{seed}").token
+    token = api_key_create(
+        organization=personal(customer), user=customer, name=f"racer-{seed}"
+    ).token
     chance = random.Random(seed)
     bands = [0.0, 0.3, 0.5, 0.65, 0.9]  # seconds: in time, close, just late, late
     durations = [chance.choice(bands) + chance.uniform(0, 0.1) for _ in range(CALLS)]
@@ -143,7 +145,9 @@ def race(customer, seed):
 
 
 def test_debits_equal_the_answered_calls_costs_whatever_recover_does(customer):
-    credits_grant(organization=personal(customer), amount=FUNDS, kind="payg", idempotency_key="fund")
+    credits_grant(
+        organization=personal(customer), amount=FUNDS, kind="payg", idempotency_key="fund"
+    )
     outcomes = collections.Counter()
     for seed in range(ROUNDS):
         outcomes += race(customer, seed)
@@ -158,6 +162,10 @@ def test_debits_equal_the_answered_calls_costs_whatever_recover_does(customer):
         assert refunds.count() == failed.count()
         assert len({entry.refund_of_id for entry in refunds}) == refunds.count()
         assert credit_balance_get(organization=personal(customer)).total == FUNDS - net_debits
-        assert credit_book_balance(organization=personal(customer)) == ledger_sum(organization=personal(customer)) == FUNDS - net_debits
+        assert (
+            credit_book_balance(organization=personal(customer))
+            == ledger_sum(organization=personal(customer))
+            == FUNDS - net_debits
+        )
     # The rounds really raced: calls answered, results refused late, runs failed by the sweeper.
     assert set(outcomes) == {"succeeded", RunError.DEADLINE_EXCEEDED, RunError.ABANDONED}, outcomes

@@ -12,5 +12,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[migrations.DeleteModel(name="ApiKey")])
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.DeleteModel(name="ApiKey")]
+        )
     ]

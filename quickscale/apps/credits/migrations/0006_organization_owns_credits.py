@@ -66,9 +66,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="ledgerentry",
-            index=models.Index(
-                fields=["organization", "kind", "-id"], name="qs_credits_org_kind"
-            ),
+            index=models.Index(fields=["organization", "kind", "-id"], name="qs_credits_org_kind"),
         ),
         migrations.AddConstraint(
             model_name="ledgerentry",

@@ -78,9 +78,7 @@ class Migration(migrations.Migration):
                         "ordering": ("-created_at", "-id"),
                         "db_table": "quickscale_api_apikey",
                         "indexes": [
-                            models.Index(
-                                fields=["user", "-created_at"], name="qs_api_keys_by_user"
-                            )
+                            models.Index(fields=["user", "-created_at"], name="qs_api_keys_by_user")
                         ],
                         "constraints": [
                             models.CheckConstraint(

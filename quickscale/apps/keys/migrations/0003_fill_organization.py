@@ -8,9 +8,9 @@ def fill(apps, schema_editor):
     ApiKey = apps.get_model("quickscale_keys", "ApiKey")
     Organization = apps.get_model("quickscale_orgs", "Organization")
     personal = Organization.objects.filter(personal_owner_id=OuterRef("user_id")).values("pk")[:1]
-    ApiKey.objects.using(schema_editor.connection.alias).filter(
-        organization__isnull=True
-    ).update(organization=Subquery(personal))
+    ApiKey.objects.using(schema_editor.connection.alias).filter(organization__isnull=True).update(
+        organization=Subquery(personal)
+    )
 
 
 class Migration(migrations.Migration):

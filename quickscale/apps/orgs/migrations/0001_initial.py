@@ -48,7 +48,9 @@ class Migration(migrations.Migration):
                 "ordering": ("name", "id"),
                 "constraints": [
                     models.CheckConstraint(
-                        condition=models.Q(("kind", "personal"), ("personal_owner__isnull", True), _connector="OR"),
+                        condition=models.Q(
+                            ("kind", "personal"), ("personal_owner__isnull", True), _connector="OR"
+                        ),
                         name="quickscale_orgs_team_has_no_personal_owner",
                     )
                 ],
@@ -92,9 +94,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ("organization", "created_at", "id"),
-                "indexes": [
-                    models.Index(fields=["user", "organization"], name="qs_orgs_by_user")
-                ],
+                "indexes": [models.Index(fields=["user", "organization"], name="qs_orgs_by_user")],
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("organization", "user"), name="quickscale_orgs_one_membership"
