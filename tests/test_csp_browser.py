@@ -358,7 +358,7 @@ def test_every_admin_page_keeps_to_the_policy(
     watch.visit(reverse("admin:index"))
     # Service settings get their rows when their list is first shown.
     watch.visit(reverse("admin:quickscale_services_serviceconfig_changelist"))
-    objects = {CreditAccount: CreditAccount.objects.get(pk=customer.pk)}
+    objects = {CreditAccount: CreditAccount.objects.get(pk=personal(customer).pk)}
     for path in _admin_pages(objects):
         # 403: what the append-only ledger and the read-only pages answer for add and delete.
         watch.visit(path, status=(200, 403))
@@ -366,7 +366,7 @@ def test_every_admin_page_keeps_to_the_policy(
         watch.visit(reverse(name))
 
     # Granting credits through the admin's form.
-    watch.visit(reverse("admin:quickscale_credits_creditaccount_grant", args=[customer.pk]))
+    watch.visit(reverse("admin:quickscale_credits_creditaccount_grant", args=[personal(customer).pk]))
     page.get_by_label("Amount").fill("5")
     page.get_by_label("Reason").fill("a goodwill gesture")
     page.get_by_role("button", name="Save").click()
