@@ -11,6 +11,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "quickscale",
     "quickscale.apps.accounts",
+    "quickscale.apps.orgs",
+    "quickscale.apps.keys",
     "quickscale.apps.credits",
     "quickscale.apps.api",
     "quickscale.apps.services",
