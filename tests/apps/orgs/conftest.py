@@ -22,8 +22,13 @@ def tokens_in(messages):
 
 @pytest.fixture
 def make_user(db, django_user_model):
+    """A user as sign-up makes one: with a personal organization and, unless told otherwise,
+    their address verified."""
+    from quickscale.apps.orgs.services import organization_personal_ensure
+
     def make(email, *, verify=True, **fields):
         user = django_user_model.objects.create_user(email=email, password="pw-unusual-1", **fields)
+        organization_personal_ensure(user=user)
         return verified(user) if verify else user
 
     return make

@@ -32,9 +32,7 @@ SITE = "https://app.example.com"
 def invite(sent, membership, email="grace@example.com", role="member"):
     """Send an invitation; returns it and the token its e-mail carries (None: no link)."""
     before = len(mail.outbox)
-    invitation = sent(
-        invitation_send, membership=membership, email=email, role=role, base_url=SITE
-    )
+    invitation = sent(invitation_send, membership=membership, email=email, role=role, base_url=SITE)
     new = mail.outbox[before:]
     assert len(new) == 1
     tokens = tokens_in(new)
@@ -59,12 +57,15 @@ def test_the_e_mail_carries_a_link_to_the_site_and_only_a_hash_of_its_token_is_k
 def test_nothing_is_mailed_when_the_transaction_rolls_back(
     django_capture_on_commit_callbacks, as_member, ada
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            invitation_send(
-                membership=as_member(ada), email="grace@example.com", role="member", base_url=SITE
-            )
-            raise RuntimeError("the request failed after the invitation")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        invitation_send(
+            membership=as_member(ada), email="grace@example.com", role="member", base_url=SITE
+        )
+        raise RuntimeError("the request failed after the invitation")
     assert callbacks == []
     assert mail.outbox == []
     assert not Invitation.objects.exists()
@@ -115,9 +116,7 @@ def test_sending_again_kills_the_old_link_and_renews_the_expiry(sent, as_member,
     invitation, old = invite(sent, as_member(ada))
     Invitation.objects.update(expires_at=timezone.now() - timedelta(days=1))  # it had expired
     before = len(mail.outbox)
-    again = sent(
-        invitation_resend, membership=as_member(ada), invitation=invitation, base_url=SITE
-    )
+    again = sent(invitation_resend, membership=as_member(ada), invitation=invitation, base_url=SITE)
     [new] = tokens_in(mail.outbox[before:])
     assert new != old
     assert again.pk == invitation.pk
