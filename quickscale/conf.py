@@ -32,6 +32,11 @@ DEFAULTS: dict[str, Any] = {
     "WEB_SERVERS": 1,
     "WEB_WORKERS": 2 * (os.cpu_count() or 1) + 1,
     "WEB_THREADS": 4,
+    # Days an invitation to an organization can be accepted; sending it again starts anew.
+    "INVITATION_DAYS": 7,
+    # Invitation e-mails (new ones and ones sent again) an organization may send in any hour.
+    # Counted in the database, so every server shares the count.
+    "INVITATIONS_PER_HOUR": 20,
 }
 
 

@@ -107,6 +107,26 @@ class InvitationError(OrganizationError):
     default_hint = "Ask the organization for a new invitation."
 
 
+class InvitationNotValidError(InvitationError):
+    """The link's invitation is unknown, expired, revoked, already used or sent again."""
+
+
+class InvitationAddressError(InvitationError):
+    """The signed-in person holds no verified address equal to the invited one."""
+
+    def __init__(self, message: str, *, email: str) -> None:
+        super().__init__(
+            message,
+            hint=f"Add {email} on your e-mail addresses page and verify it, or sign in with "
+            "the account that has it.",
+        )
+        self.email = email
+
+
+class InvitationRateLimitError(InvitationError):
+    default_hint = "Nothing was sent; try again later."
+
+
 class SyncBackError(QuickscaleError):
     exit_code = ExitCode.SYNC_REFUSED
     default_hint = "Run `quickscale sync-back --preview` to see what would change."

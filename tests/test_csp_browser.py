@@ -60,6 +60,9 @@ CUSTOMER_PAGES = [
     "account_api_keys",
     "account_api_usage",
     "api_docs",
+    "organization_members",
+    "organization_create",
+    "organization_leave",
 ]
 # allauth's log-in and reauthentication by code, off in the project: 404 or a page.
 FEATURES_OFF = {
@@ -74,6 +77,14 @@ REACHED_OTHERWISE = {
     "account_profile_update": "saving the profile through htmx",
     "account_api_key_create": "creating a key through htmx",
     "account_api_key_revoke": "revoking a key, through htmx and as a page",
+    "organization_switch": "tests/apps/orgs/test_browser.py, as every organization page below",
+    "organization_rename": "renaming through htmx",
+    "organization_member_role": "changing a role through htmx",
+    "organization_member_remove": "removing a member, through htmx and as a page",
+    "organization_invitation_send": "inviting through htmx",
+    "organization_invitation_resend": "sending an invitation again through htmx",
+    "organization_invitation_revoke": "withdrawing an invitation through htmx",
+    "organization_invitation_accept": "opening and accepting an invitation's link",
     "csp_forbidden": "the 403 page",
     "csp_broken": "the 500 page",
     "admin:index": "the admin test",

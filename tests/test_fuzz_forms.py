@@ -30,8 +30,11 @@ from quickscale.apps.credits.models import CreditLot, LedgerEntry
 from quickscale.apps.credits.services import credits_consume, credits_grant
 from quickscale.apps.keys.models import ApiKey
 from quickscale.apps.keys.services import api_key_create
+from quickscale.apps.orgs.current import SESSION_KEY
+from quickscale.apps.orgs.invitations import invitation_send
+from quickscale.apps.orgs.models import Invitation, Membership, Organization
 from quickscale.apps.services.models import ServiceConfig
-from tests.orgs import personal
+from tests.orgs import personal, team
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
@@ -90,7 +93,14 @@ FIELD = st.one_of(st.none(), VALUE, st.lists(VALUE, min_size=2, max_size=3))
 # (a real action, a real kind) to what comes after it, with odd values in the other fields.
 LIKELY = {
     "action": st.sampled_from(
-        ["delete_selected", "revoke_selected", "enable_selected", "disable_selected"]
+        [
+            "delete_selected",
+            "revoke_selected",
+            "enable_selected",
+            "disable_selected",
+            "remove_selected",
+            "make_member",
+        ]
     ),
     "_selected_action": st.one_of(NUMBERS, st.sampled_from(["1", "2", "3"])),
     "select_across": st.sampled_from(["0", "1"]),
@@ -103,6 +113,7 @@ LIKELY = {
     "user": EMAILS,
     "login": EMAILS,
     "idempotency_key": st.sampled_from(["admin:1", "admin:2"]),
+    "role": st.sampled_from(["owner", "admin", "member"]),
     "form-TOTAL_FORMS": st.sampled_from(["1", "2"]),
     "form-INITIAL_FORMS": st.sampled_from(["1", "2"]),
     "form-0-id": st.one_of(NUMBERS, st.sampled_from(["1", "2"])),
@@ -158,12 +169,26 @@ class World:
             organization=personal(self.root), user=self.root, name="root's"
         ).key
         ServiceConfig.objects.create(name="sentiment", enabled=True)
+        # A team the customer owns, with a member and an open invitation.
+        self.team = team(self.customer, "Fuzz team", member=[self.root])
+        self.member = Membership.objects.get(organization=self.team, user=self.root)
+        self.invitation = invitation_send(
+            membership=Membership.objects.get(organization=self.team, user=self.customer),
+            email="invited@example.com",
+            role="member",
+            base_url="http://testserver",
+        )
 
     def client(self, who):
         client = Client()
-        user = {"customer": self.customer, "root": self.root}.get(who)
+        # "team": the customer, with the pages acting for their team.
+        user = {"customer": self.customer, "team": self.customer, "root": self.root}.get(who)
         if user is not None:
             client.force_login(user)
+        if who == "team":
+            session = client.session
+            session[SESSION_KEY] = self.team.pk
+            session.save()
         return client
 
 
@@ -181,6 +206,13 @@ def snapshot():
         list(CreditLot.objects.order_by("id").values_list("id", "remaining")),
         list(ApiKey.objects.order_by("id").values_list("id", "name", "revoked_at", "expires_at")),
         list(ServiceConfig.objects.order_by("id").values_list("id", "enabled")),
+        list(Organization.objects.order_by("id").values_list("id", "name")),
+        list(Membership.objects.order_by("id").values_list("id", "role")),
+        list(
+            Invitation.objects.order_by("id").values_list(
+                "id", "email", "role", "token_hash", "revoked_at", "accepted_at"
+            )
+        ),
     )
 
 
@@ -267,6 +299,63 @@ FORMS = {
         "customer",
         named("account_api_key_revoke", "key"),
         (),
+        (),
+    ),
+    ("organization_switch", "post"): (
+        "customer",
+        named("organization_switch"),
+        ("organization", "next"),
+        (),
+    ),
+    ("organization_create", "post"): ("customer", named("organization_create"), ("name",), ()),
+    ("organization_rename", "post"): ("team", named("organization_rename"), ("name",), ()),
+    ("organization_leave", "post"): ("team", named("organization_leave"), (), ()),
+    ("organization_member_role", "post"): (
+        "team",
+        named("organization_member_role", "member"),
+        ("role",),
+        (),
+    ),
+    ("organization_member_remove", "post"): (
+        "team",
+        named("organization_member_remove", "member"),
+        (),
+        (),
+    ),
+    ("organization_invitation_send", "post"): (
+        "team",
+        named("organization_invitation_send"),
+        ("email", "role"),
+        (),
+    ),
+    ("organization_invitation_resend", "post"): (
+        "team",
+        named("organization_invitation_resend", "invitation"),
+        (),
+        (),
+    ),
+    ("organization_invitation_revoke", "post"): (
+        "team",
+        named("organization_invitation_revoke", "invitation"),
+        (),
+        (),
+    ),
+    ("admin:quickscale_orgs_organization_change", "post"): (
+        "root",
+        admin_path("quickscale_orgs_organization_change", "team"),
+        ("name",),
+        (),
+    ),
+    ("admin:quickscale_orgs_membership_change", "post"): (
+        "root",
+        admin_path("quickscale_orgs_membership_change", "member"),
+        ("role",),
+        (),
+    ),
+    ("admin:quickscale_orgs_invitation_change", "post"): (
+        "root",
+        admin_path("quickscale_orgs_invitation_change", "invitation"),
+        ("email",),
         (),
     ),
     ("credits_overview", "get"): (
@@ -366,6 +455,9 @@ CHANGELISTS = {
     "quickscale_credits_creditaccount_changelist": (),
     "quickscale_credits_creditlot_changelist": ("kind__exact", "source_type"),
     "quickscale_credits_ledgerentry_changelist": ("kind__exact",),
+    "quickscale_orgs_organization_changelist": ("kind__exact",),
+    "quickscale_orgs_membership_changelist": ("role__exact",),
+    "quickscale_orgs_invitation_changelist": ("role__exact",),
     "quickscale_services_serviceconfig_changelist": ("enabled__exact",),
     "quickscale_services_servicerun_changelist": (
         "status__exact",
@@ -381,6 +473,7 @@ URL_INPUTS = {
     "account_confirm_email": lambda key: f"/accounts/confirm-email/{key}/",
     "account_reset_password_from_key": lambda key: f"/accounts/password/reset/key/{key}/",
     "account_api_key_revoke": lambda key: f"/account/api/{key}/revoke/",
+    "organization_invitation_accept": lambda key: f"/organizations/invitations/{key}/",
 }
 # Forms served but not fuzzed here, and why.
 NOT_FUZZED = {
@@ -525,6 +618,7 @@ def test_every_form_the_project_serves_is_fuzzed(world):
     starts = ["/", "/accounts/signup/", "/accounts/login/", "/accounts/password/reset/"]
     found = crawl(world.client(None), starts)
     found |= crawl(world.client("customer"), ["/", "/account/", "/accounts/email/"])
+    found |= crawl(world.client("team"), ["/organizations/"])
     admin_starts = [reverse(f"admin:{name}") for name in CHANGELISTS] + [
         reverse("admin:quickscale_accounts_user_add"),
         reverse("admin:quickscale_keys_apikey_add"),

@@ -131,10 +131,20 @@ def _keep_an_owner(target: Membership, what: str) -> None:
 
 
 @transaction.atomic
-def membership_role_change(*, actor: Membership, target: Membership, role: str) -> Membership:
+def membership_role_change(
+    *, actor: Membership | None, target: Membership, role: str
+) -> Membership:
+    """Give `target` the role `role`. With `actor` (a member), the policy decides whether they
+    may; without, the caller is an operator (the admin, a command). Either way the
+    organization keeps an owner."""
     organization_lock(target.organization_id)
-    actor, target = _refresh(actor), _refresh(target)
-    require(actor, Action.CHANGE_ROLE, target=target, role=role)
+    target = _refresh(target)
+    if actor is not None:
+        require(_refresh(actor), Action.CHANGE_ROLE, target=target, role=role)
+    elif role not in Role.values:
+        raise OrganizationError(
+            f"There is no role {role!r}.", hint="Choose owner, admin or member."
+        )
     if target.role == role:
         return target
     if role != Role.OWNER:
@@ -153,16 +163,18 @@ def _personal_guard(target: Membership) -> None:
 
 
 @transaction.atomic
-def membership_remove(*, actor: Membership, target: Membership) -> list[int]:
+def membership_remove(*, actor: Membership | None, target: Membership) -> list[int]:
     """Remove `target` from the organization and revoke the API keys they made in it; returns
-    the ids of the keys revoked."""
+    the ids of the keys revoked. Without `actor`, the caller is an operator (the admin)."""
     from quickscale.apps.keys.services import api_keys_revoke_for_member
 
     organization_lock(target.organization_id)
-    actor, target = _refresh(actor), _refresh(target)
-    if actor.pk == target.pk:
-        return membership_leave(membership=actor)
-    require(actor, Action.REMOVE_MEMBER, target=target)
+    target = _refresh(target)
+    if actor is not None:
+        actor = _refresh(actor)
+        if actor.pk == target.pk:
+            return membership_leave(membership=actor)
+        require(actor, Action.REMOVE_MEMBER, target=target)
     _personal_guard(target)
     _keep_an_owner(target, "they cannot be removed.")
     revoked = api_keys_revoke_for_member(membership=target)
