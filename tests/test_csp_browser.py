@@ -377,7 +377,9 @@ def test_every_admin_page_keeps_to_the_policy(
         watch.visit(reverse(name))
 
     # Granting credits through the admin's form.
-    watch.visit(reverse("admin:quickscale_credits_creditaccount_grant", args=[personal(customer).pk]))
+    watch.visit(
+        reverse("admin:quickscale_credits_creditaccount_grant", args=[personal(customer).pk])
+    )
     page.get_by_label("Amount").fill("5")
     page.get_by_label("Reason").fill("a goodwill gesture")
     page.get_by_role("button", name="Save").click()

@@ -4,7 +4,6 @@ must give the same lots in the same order, and the SQL debit must draw what cred
 draws."""
 
 import itertools
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -107,7 +106,8 @@ def _sql_debit(organization, amount, key):
         cursor.execute(f"SELECT {sql.LOCK_FUNCTION}(%s)", [organization.pk])
         assert cursor.fetchone() == (True,)
         cursor.execute(
-            f"SELECT * FROM {sql.DEBIT_FUNCTION}(%s, NULL, NULL, %s, '', '{{}}'::jsonb, %s, %s, %s)",
+            f"SELECT * FROM {sql.DEBIT_FUNCTION}"  # noqa: S608
+            "(%s, NULL, NULL, %s, '', '{}'::jsonb, %s, %s, %s)",
             [organization.pk, amount, key, consume_request_hash(amount), NOW],
         )
         entry_id, balance = cursor.fetchone()
@@ -161,7 +161,8 @@ def test_migrate_leaves_exactly_the_ledger_functions_this_code_calls():
     sql.install_debit_functions("default")
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT oid::regprocedure::text FROM pg_proc WHERE proname LIKE 'quickscale\\_credits\\_%%'"
+            "SELECT oid::regprocedure::text FROM pg_proc "
+            "WHERE proname LIKE 'quickscale\\_credits\\_%%'"
         )
         found = sorted(row[0] for row in cursor.fetchall())
     expected = sorted(

@@ -138,7 +138,7 @@ def test_a_session_pointing_at_an_organization_one_has_left_falls_back_to_the_pe
 
 
 def test_another_organization_s_key_is_not_found_on_the_keys_pages(acme):
-    organization, owner, dev = acme
+    _, owner, dev = acme
     key = api_key_create(organization=personal(owner), user=owner, name="private").key
     browser = Client()
     browser.force_login(dev)
