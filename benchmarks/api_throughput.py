@@ -6,12 +6,14 @@ cache, served by the command it ships (its Procfile); wrk drives it from a secon
 loopback. Baselines live in a benchmark-only URLconf written into the throwaway copy:
   (a) bare: an unauthenticated view answering JSON;
   (b) insert: a view doing one INSERT in autocommit, the least a durable debit can cost;
-  (e) hand-written debit: one transaction locking one hot row, updating it, inserting a row.
+  (e) hand-written debit: one transaction locking one organization's row (FOR NO KEY UPDATE,
+      the ledger's lock), updating a balance row, inserting a row.
 The product, through its real URL with a real key and the API rate limit lifted:
   (c) POST /api/v1/services/text_statistics/run (1 credit), every call debiting ONE account;
   (d) the same, calls spread over many accounts, each with its own key.
+An account is a user's personal organization, which owns the credits and the key.
 Scenarios take turns, round after round; the figures are medians over the rounds. Afterwards
-every account's ledger must sum to its book balance, no paid call may have failed, and the
+every organization's ledger must sum to its book balance, no paid call may have failed, and the
 debits written must match the 200 responses wrk counted (give or take the calls still in flight
 when wrk stopped, at most one per connection and run).
 """
@@ -167,7 +169,10 @@ def verify(checks: list[AccountCheck], paid: list[WrkResult]) -> None:
     failed = sum(r.non_2xx + r.socket_errors for r in paid)
     in_flight = CONNECTIONS * len(paid)
     matched = 0 <= debits - ok <= in_flight and debits == succeeded
-    print(f"ledger sum = book balance on all {len(checks)} accounts: {'yes' if balanced else 'NO'}")
+    print(
+        f"ledger sum = book balance on all {len(checks)} organizations: "
+        f"{'yes' if balanced else 'NO'}"
+    )
     print(
         f"paid calls: {ok:,d} answered 200, {failed:,d} failed (non-2xx or socket errors); "
         f"debits written {debits:,d}, service runs succeeded {succeeded:,d}, other runs "

@@ -1,5 +1,6 @@
 """Debits per second through `credits_consume`: one worker on one account, eight workers on the
-same account (they queue on its row lock), and eight workers on eight accounts.
+same account (they queue on its row lock), and eight workers on eight accounts. An account is a
+user's personal organization; its row is the lock.
 
 Workers are processes of the generated project's Django, each with its own PostgreSQL
 connection. They start together and debit for a fixed time; a debit costs 1 to 5 credits and
@@ -30,7 +31,6 @@ from support import (
     throwaway_database,
     vacuum_analyze,
 )
-from tests.orgs import personal
 
 DURATION = 15.0  # seconds each worker debits for
 WORKERS = 8
@@ -181,13 +181,23 @@ def worker_run(email: str, worker: str, duration: float) -> dict[str, Any]:
     """Debit `email`'s account for `duration` seconds after the parent says go."""
     from django.db import DatabaseError
 
-    from quickscale.apps.accounts.models import User
     from quickscale.apps.credits.services import credits_consume
+    from quickscale.apps.orgs.models import Organization
 
-    user = User.objects.get(email=email)
+    # Looked up once, before the clock starts: the debits spend the organization's credits and
+    # name its person as their actor, as the API's do.
+    organization = Organization.objects.select_related("personal_owner").get(
+        personal_owner__email=email
+    )
+    user = organization.personal_owner
     prefix = f"{KEY_PREFIX}{worker}:{time.time_ns()}:"
     for index in range(WARMUP_DEBITS):
-        credits_consume(organization=personal(user), amount=1, idempotency_key=f"{prefix}warmup:{index}")
+        credits_consume(
+            organization=organization,
+            actor=user,
+            amount=1,
+            idempotency_key=f"{prefix}warmup:{index}",
+        )
     print(READY, flush=True)
     if sys.stdin.readline().strip() != GO:
         raise SystemExit("no go")
@@ -199,7 +209,8 @@ def worker_run(email: str, worker: str, duration: float) -> dict[str, Any]:
     while now < deadline:
         try:
             credits_consume(
-                organization=personal(user),
+                organization=organization,
+                actor=user,
                 amount=1 + debits % DEBIT_AMOUNTS,
                 idempotency_key=f"{prefix}{debits + errors}",
                 metadata={"endpoint": "/api/generate"},
@@ -221,20 +232,23 @@ def worker_run(email: str, worker: str, duration: float) -> dict[str, Any]:
 
 
 def check(emails: list[str]) -> dict[str, dict[str, int]]:
-    """Each account's ledger sum, book balance and number of benchmark debits."""
-    from quickscale.apps.accounts.models import User
+    """Each account's (personal organization's) ledger sum, book balance and number of
+    benchmark debits."""
     from quickscale.apps.credits.models import EntryKind, LedgerEntry
     from quickscale.apps.credits.selectors import credit_book_balance, ledger_sum
+    from quickscale.apps.orgs.models import Organization
 
     results = {}
     for email in emails:
-        user = User.objects.get(email=email)
+        organization = Organization.objects.get(personal_owner__email=email)
         debits = LedgerEntry.objects.filter(
-            organization=personal(user), kind=EntryKind.DEBIT, idempotency_key__startswith=KEY_PREFIX
+            organization=organization,
+            kind=EntryKind.DEBIT,
+            idempotency_key__startswith=KEY_PREFIX,
         ).count()
         results[email] = {
-            "ledger_sum": ledger_sum(organization=personal(user)),
-            "book_balance": credit_book_balance(organization=personal(user)),
+            "ledger_sum": ledger_sum(organization=organization),
+            "book_balance": credit_book_balance(organization=organization),
             "debits": debits,
         }
     return results

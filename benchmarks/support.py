@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -22,7 +23,6 @@ from typing import IO, Any
 
 import psycopg
 from psycopg import sql
-from tests.orgs import personal
 
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
@@ -229,10 +229,22 @@ INSERT INTO quickscale_accounts_user
 VALUES ('!', false, %(email)s, '', false, true, %(joined)s)
 RETURNING id
 """
+# A seeded account is what a sign-up makes: a user, their personal organization (which owns
+# the credits) and their owner membership of it (see organization_personal_ensure).
+PERSONAL_ORGANIZATION_INSERT = """
+INSERT INTO quickscale_orgs_organization (name, slug, kind, personal_owner_id, created_at)
+VALUES (%(name)s, %(slug)s, 'personal', %(user)s, %(joined)s)
+RETURNING id
+"""
+OWNER_MEMBERSHIP_INSERT = """
+INSERT INTO quickscale_orgs_membership (organization_id, user_id, role, created_at)
+VALUES (%(organization)s, %(user)s, 'owner', %(joined)s)
+"""
 LOT_INSERT = """
 INSERT INTO quickscale_credits_creditlot
-    (user_id, kind, amount, remaining, expires_at, expired_at, source_type, source_id, created_at)
-VALUES (%(user)s, %(kind)s, %(amount)s, %(remaining)s, %(expires_at)s, %(expired_at)s,
+    (organization_id, kind, amount, remaining, expires_at, expired_at, source_type, source_id,
+     created_at)
+VALUES (%(organization)s, %(kind)s, %(amount)s, %(remaining)s, %(expires_at)s, %(expired_at)s,
         %(source_type)s, %(source_id)s, %(created_at)s)
 RETURNING id
 """
@@ -243,7 +255,9 @@ CREATE TEMPORARY TABLE bench_lot_plan (
 ) ON COMMIT DROP
 """
 PLAN_INSERT = "INSERT INTO bench_lot_plan VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-# Every entry in time order (so ids follow time), then one allocation per debit.
+# Every entry in time order (so ids follow time), then one allocation per debit. Debits name
+# the account's user as their actor, as the API's debits do; grants (Stripe, a promotion) and
+# expiries are the system's, with no actor.
 LEDGER_INSERT = """
 WITH events AS (
     SELECT p.created_at AS at, 0 AS phase, 'grant' AS kind, p.amount AS amount,
@@ -263,9 +277,10 @@ WITH events AS (
     WHERE p.expired > 0
 ), inserted AS (
     INSERT INTO quickscale_credits_ledgerentry
-        (user_id, kind, amount, lot_id, description, metadata, idempotency_key, request_hash,
-         created_at)
-    SELECT %(user)s, e.kind, e.amount, e.lot_id, e.description, e.metadata, e.key,
+        (organization_id, actor_id, kind, amount, lot_id, description, metadata,
+         idempotency_key, request_hash, created_at)
+    SELECT %(organization)s, CASE WHEN e.kind = 'debit' THEN %(user)s::bigint END, e.kind,
+           e.amount, e.lot_id, e.description, e.metadata, e.key,
            encode(sha256(convert_to(e.key, 'UTF8')), 'hex'), e.at
     FROM events e
     ORDER BY e.at, e.phase
@@ -277,39 +292,57 @@ FROM inserted i JOIN events e ON e.key = i.idempotency_key
 WHERE e.drawn_from IS NOT NULL
 """
 LEDGER_CHECK = """
-SELECT (SELECT count(*) FROM quickscale_credits_ledgerentry WHERE user_id = %(user)s),
+SELECT (SELECT count(*) FROM quickscale_credits_ledgerentry
+        WHERE organization_id = %(organization)s),
        (SELECT coalesce(sum(amount), 0) FROM quickscale_credits_ledgerentry
-        WHERE user_id = %(user)s),
+        WHERE organization_id = %(organization)s),
        (SELECT coalesce(sum(remaining), 0) FROM quickscale_credits_creditlot
-        WHERE user_id = %(user)s)
+        WHERE organization_id = %(organization)s)
 """
 
 
 def seed_account(
     url: str, email: str, entries: int, lots: int, live_lots: int, live_remaining: int
-) -> None:
-    """A user whose ledger holds exactly `entries` entries (see `plan_ledger`), by bulk SQL.
+) -> int:
+    """A user, with their personal organization whose ledger holds exactly `entries` entries
+    (see `plan_ledger`), by bulk SQL; the organization's id.
 
     Debits carry unique UUID idempotency keys and one allocation each, like `credits_consume`'s;
     the ledger sums to the book balance, which is checked here."""
     now = datetime.now(UTC)
     plans = plan_ledger(entries, lots, live_lots, live_remaining, now)
+    joined = now - HISTORY_SPAN
     with psycopg.connect(url) as connection, connection.cursor() as cursor:
-        user = _returned_id(cursor, USER_INSERT, {"email": email, "joined": now - HISTORY_SPAN})
+        user = _returned_id(cursor, USER_INSERT, {"email": email, "joined": joined})
+        organization = _returned_id(
+            cursor, PERSONAL_ORGANIZATION_INSERT, _personal_organization_row(email, user, joined)
+        )
+        cursor.execute(
+            OWNER_MEMBERSHIP_INSERT, {"organization": organization, "user": user, "joined": joined}
+        )
         cursor.execute(PLAN_TABLE)
         rows = []
         for index, plan in enumerate(plans):
-            lot = _returned_id(cursor, LOT_INSERT, _lot_row(user, index, plan))
+            lot = _returned_id(cursor, LOT_INSERT, _lot_row(organization, index, plan))
             step = plan.period / (plan.debits + 1)
             row = (lot, plan.kind, plan.amount, plan.created_at, step, plan.debits, plan.expired)
             rows.append((*row, plan.expires_at))
         cursor.executemany(PLAN_INSERT, rows)
         salt = secrets.token_hex(8)
-        cursor.execute(LEDGER_INSERT, {"salt": salt, "cycle": DEBIT_AMOUNT_CYCLE, "user": user})
-        cursor.execute(LEDGER_CHECK, {"user": user})
+        cursor.execute(
+            LEDGER_INSERT,
+            {
+                "salt": salt,
+                "cycle": DEBIT_AMOUNT_CYCLE,
+                "organization": organization,
+                "user": user,
+            },
+        )
+        cursor.execute(LEDGER_CHECK, {"organization": organization})
         count, ledger, book = cursor.fetchone() or (0, 0, 0)
     if (count, ledger) != (entries, book):
         raise AssertionError(f"seeded {count} entries summing to {ledger}, book balance {book}")
+    return organization
 
 
 def _returned_id(
@@ -321,10 +354,22 @@ def _returned_id(
     return int(row[0])
 
 
-def _lot_row(user: int, index: int, plan: LotPlan) -> dict[str, Any]:
+def _personal_organization_row(email: str, user: int, joined: datetime) -> dict[str, Any]:
+    """Named as organization_personal_ensure names it; a slug of its own."""
+    local = email.split("@", 1)[0]
+    base = re.sub(r"[^a-z0-9]+", "-", local.lower()).strip("-")[:30] or "org"
+    return {
+        "name": f"{local} (personal)",
+        "slug": f"{base}-{secrets.token_hex(4)}",
+        "user": user,
+        "joined": joined,
+    }
+
+
+def _lot_row(organization: int, index: int, plan: LotPlan) -> dict[str, Any]:
     lapsed = plan.expired > 0
     return {
-        "user": user,
+        "organization": organization,
         "kind": plan.kind,
         "amount": plan.amount,
         "remaining": plan.remaining,
@@ -341,6 +386,8 @@ def vacuum_analyze(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as connection:
         for table in (
             "quickscale_accounts_user",
+            "quickscale_orgs_organization",
+            "quickscale_orgs_membership",
             "quickscale_credits_creditlot",
             "quickscale_credits_ledgerentry",
             "quickscale_credits_allocation",
@@ -361,6 +408,9 @@ INSERT_PATH = "/bench/insert"
 INSERT_TABLE = "bench_insert"
 DEBIT_PATH = "/bench/debit"
 ACCOUNT_TABLE = "bench_account"
+ORGANIZATION_TABLE = "quickscale_orgs_organization"
+# The organization whose row the hand-written debit locks, as the ledger locks an account's.
+BASELINE_ORGANIZATION_SLUG = "bench-baseline"
 SERVER_READY_TIMEOUT = 60.0  # seconds
 SERVER_STOP_TIMEOUT = 30.0  # seconds
 BENCH_URLS = '''"""Benchmark-only baseline views, written by benchmarks/support.py."""
@@ -385,7 +435,9 @@ def insert(request):
 
 def debit(request):
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM {account} WHERE id = 1 FOR NO KEY UPDATE")
+        cursor.execute(
+            "SELECT 1 FROM {organizations} WHERE id = {organization} FOR NO KEY UPDATE"
+        )
         cursor.execute("UPDATE {account} SET balance = balance - 1 WHERE id = 1")
         cursor.execute("INSERT INTO {table} (note) VALUES (%s) RETURNING id", ["debit"])
         (row_id,) = cursor.fetchone()
@@ -412,6 +464,10 @@ INSERT_TABLE_DDL = (
 )
 ACCOUNT_TABLE_DDL = "CREATE TABLE {} (id bigint PRIMARY KEY, balance bigint NOT NULL)"
 ACCOUNT_ROW = "INSERT INTO {} VALUES (1, 0)"
+BASELINE_ORGANIZATION_INSERT = (
+    "INSERT INTO {} (name, slug, kind, personal_owner_id, created_at) "
+    "VALUES ('Benchmark baseline', %s, 'team', NULL, now()) RETURNING id"
+)
 # Appended to every wrk script: one machine-readable line with what wrk counted.
 WRK_DONE = """
 function done(summary, latency, requests)
@@ -430,13 +486,27 @@ def load_test_project(project: Project, cache_prefix: str) -> Project:
     own, and the environment of a production server on loopback: DEBUG off, no https redirect
     (wrk speaks plain http), Redis cache, no API rate limit. The views: `BARE_PATH` answers
     JSON; `INSERT_PATH` does one INSERT in autocommit; `DEBIT_PATH` is a debit written by hand,
-    one transaction that locks one hot row, updates it and inserts a row."""
+    one transaction that locks an organization's row as the ledger does (`FOR NO KEY UPDATE`;
+    a team made for it, `BASELINE_ORGANIZATION_SLUG`), updates a balance row and inserts a
+    row."""
+    with psycopg.connect(project.database_url, autocommit=True) as connection:
+        connection.execute(sql.SQL(INSERT_TABLE_DDL).format(sql.Identifier(INSERT_TABLE)))
+        connection.execute(sql.SQL(ACCOUNT_TABLE_DDL).format(sql.Identifier(ACCOUNT_TABLE)))
+        connection.execute(sql.SQL(ACCOUNT_ROW).format(sql.Identifier(ACCOUNT_TABLE)))
+        row = connection.execute(
+            sql.SQL(BASELINE_ORGANIZATION_INSERT).format(sql.Identifier(ORGANIZATION_TABLE)),
+            [BASELINE_ORGANIZATION_SLUG],
+        ).fetchone()
+        assert row is not None
+        organization = int(row[0])
     package = project.path / project.name
     (package / "bench_urls.py").write_text(
         BENCH_URLS.format(
             name=project.name,
             table=INSERT_TABLE,
             account=ACCOUNT_TABLE,
+            organizations=ORGANIZATION_TABLE,
+            organization=organization,
             bare=BARE_PATH[1:],
             insert=INSERT_PATH[1:],
             debit=DEBIT_PATH[1:],
@@ -445,10 +515,6 @@ def load_test_project(project: Project, cache_prefix: str) -> Project:
     (package / "bench_settings.py").write_text(
         BENCH_SETTINGS.format(name=project.name, rate=UNLIMITED_RATE)
     )
-    with psycopg.connect(project.database_url, autocommit=True) as connection:
-        connection.execute(sql.SQL(INSERT_TABLE_DDL).format(sql.Identifier(INSERT_TABLE)))
-        connection.execute(sql.SQL(ACCOUNT_TABLE_DDL).format(sql.Identifier(ACCOUNT_TABLE)))
-        connection.execute(sql.SQL(ACCOUNT_ROW).format(sql.Identifier(ACCOUNT_TABLE)))
     # No collectstatic (10 s, and no page here serves a static file); WhiteNoise only wants the
     # folder to exist.
     (project.path / "staticfiles").mkdir(exist_ok=True)
@@ -609,40 +675,53 @@ end
 ACCOUNTS_CODE = """
 import json, sys
 from quickscale.apps.accounts.models import User
-from quickscale.apps.keys.services import api_key_create
 from quickscale.apps.credits.services import credits_grant
+from quickscale.apps.keys.services import api_key_create
+from quickscale.apps.orgs.services import organization_personal_ensure
 
 tokens = []
 for email in sys.argv[1:]:
     user = User.objects.create_user(email=email, password=None)
-    credits_grant(organization=personal(user), amount={credits}, kind="payg", idempotency_key="bench:" + email)
-    tokens.append(api_key_create(organization=personal(user), user=user, name="bench").token)
+    organization = organization_personal_ensure(user=user)
+    credits_grant(
+        organization=organization, amount={credits}, kind="payg", idempotency_key="bench:" + email
+    )
+    tokens.append(api_key_create(organization=organization, user=user, name="bench").token)
 print(json.dumps(tokens))
 """
+# Every organization but the baseline's, by slug: its person's address (a team has none), its
+# ledger sum, book balance, debits and service runs by status.
 LEDGER_CODE = """
 import json
 from django.db.models import Count
-from quickscale.apps.accounts.models import User
 from quickscale.apps.credits.models import EntryKind, LedgerEntry
 from quickscale.apps.credits.selectors import credit_book_balance, ledger_sum
+from quickscale.apps.orgs.models import Organization
 from quickscale.apps.services.models import ServiceRun
 
-accounts = {}
-for user in User.objects.order_by("pk"):
-    accounts[user.email] = {
-        "ledger_sum": ledger_sum(organization=personal(user)),
-        "book_balance": credit_book_balance(organization=personal(user)),
-        "debits": LedgerEntry.objects.filter(organization=personal(user), kind=EntryKind.DEBIT).count(),
-        "runs": dict(
-            ServiceRun.objects.filter(user=user).values_list("status").annotate(n=Count("pk"))
-        ),
-    }
+organizations = (
+    Organization.objects.exclude(slug={baseline!r}).select_related("personal_owner").order_by("pk")
+)
+accounts = {{}}
+for organization in organizations:
+    owner = organization.personal_owner
+    runs = ServiceRun.objects.filter(organization=organization).values_list("status")
+    accounts[organization.slug] = {{
+        "email": owner.email if owner is not None else "",
+        "ledger_sum": ledger_sum(organization=organization),
+        "book_balance": credit_book_balance(organization=organization),
+        "debits": LedgerEntry.objects.filter(
+            organization=organization, kind=EntryKind.DEBIT
+        ).count(),
+        "runs": dict(runs.annotate(n=Count("pk"))),
+    }}
 print(json.dumps(accounts))
 """
 
 
 def api_accounts(project: Project, emails: Sequence[str], credits: int) -> list[str]:
-    """Users holding `credits` each, with one API key each; the keys' tokens, in order."""
+    """Users whose personal organizations hold `credits` each, with one API key each (made by
+    the user, in their personal organization); the keys' tokens, in order."""
     output = project_python(project, ACCOUNTS_CODE.format(credits=credits), *emails)
     tokens: list[str] = json.loads(output)
     return tokens
@@ -650,7 +729,8 @@ def api_accounts(project: Project, emails: Sequence[str], credits: int) -> list[
 
 @dataclass(frozen=True)
 class AccountCheck:
-    email: str
+    organization: str  # slug
+    email: str  # of the organization's person; empty for a team
     ledger_sum: int
     book_balance: int
     debits: int
@@ -662,6 +742,8 @@ class AccountCheck:
 
 
 def ledger_checks(project: Project) -> list[AccountCheck]:
-    """Every account's ledger sum, book balance, debits and service runs, after a load test."""
-    accounts = json.loads(project_python(project, LEDGER_CODE))
-    return [AccountCheck(email=email, **values) for email, values in accounts.items()]
+    """Every organization's ledger sum, book balance, debits and service runs, after a load
+    test (the baseline's organization, which holds nothing, left out)."""
+    code = LEDGER_CODE.format(baseline=BASELINE_ORGANIZATION_SLUG)
+    accounts = json.loads(project_python(project, code))
+    return [AccountCheck(organization=slug, **values) for slug, values in accounts.items()]
