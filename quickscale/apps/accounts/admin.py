@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 
 from quickscale.admin_ui.bounded import BoundedInputAdmin
 from quickscale.apps.accounts.models import User
+from quickscale.apps.orgs.services import organization_personal_ensure
 
 
 class ModelIdsChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -77,6 +78,13 @@ class UserAdmin(BoundedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
     ) -> forms.ModelMultipleChoiceField | None:  # type: ignore[type-arg]
         kwargs.setdefault("form_class", ModelIdsChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            # As at sign-up: the new user's personal organization, so operators can grant it
+            # credits at once.
+            organization_personal_ensure(user=obj)
 
     def changeform_view(
         self,

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from quickscale.apps.keys.models import ApiKey
 from quickscale.apps.keys.services import api_key_create
@@ -150,3 +151,20 @@ def test_a_key_is_made_only_by_a_member_of_its_organization():
     with pytest.raises(OrganizationPermissionError):
         api_key_create(organization=organization, user=stranger, name="sneaky")
     assert not ApiKey.objects.exists()
+
+
+def test_a_user_added_in_the_admin_gets_a_personal_organization_to_grant_credits_to(client):
+    root = get_user_model().objects.create_superuser(email="root@example.com", password="pw")
+    client.force_login(root)
+    response = client.post(
+        reverse("admin:quickscale_accounts_user_add"),
+        {
+            "email": "added@example.com",
+            "usable_password": "true",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    added = get_user_model().objects.get(email="added@example.com")
+    assert Organization.objects.get(personal_owner=added).memberships.get().user == added
