@@ -143,6 +143,11 @@ class ApiKeyError(QuickscaleError):
     pass
 
 
+class ApiKeyRevokedError(ApiKeyError):
+    """The key was revoked (its maker removed from the organization, say) while a call with it
+    was on its way."""
+
+
 class ServiceError(QuickscaleError):
     pass
 

@@ -19,7 +19,7 @@ from quickscale.apps.api.openapi import openapi_document
 from quickscale.apps.api.ratelimit import rate_limit_retry_after
 from quickscale.apps.api.responses import api_error, too_many_requests
 from quickscale.apps.credits.selectors import credit_balance_get
-from quickscale.apps.keys.authentication import MISSING
+from quickscale.apps.keys.authentication import MISSING, REVOKED
 from quickscale.apps.orgs.current import request_organization
 from quickscale.apps.orgs.models import Organization
 from quickscale.apps.services.models import RunStatus, ServiceRun
@@ -27,10 +27,12 @@ from quickscale.apps.services.selectors import service_runs_page, services_enabl
 from quickscale.apps.services.services import service_run
 from quickscale.conf import app_settings
 from quickscale.exceptions import (
+    ApiKeyRevokedError,
     CreditLimitError,
     IdempotencyConflictError,
     InsufficientCreditsError,
     InvalidServiceInputError,
+    OrganizationPermissionError,
     RunInProgressError,
     ServiceNotAllowedError,
     ServiceUnavailableError,
@@ -196,6 +198,10 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
         )
     except ServiceUnavailableError as error:
         return api_error(404, "service_not_found", error.message)
+    except ApiKeyRevokedError:
+        return api_error(401, REVOKED.code, REVOKED.message)
+    except OrganizationPermissionError as error:
+        return api_error(403, "forbidden", error.message)
     except ServiceNotAllowedError as error:
         return api_error(403, "forbidden_scope", error.message)
     except InvalidServiceInputError as error:

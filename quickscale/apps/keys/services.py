@@ -15,6 +15,7 @@ from quickscale.apps.keys.hashers import secret_hash
 from quickscale.apps.keys.models import ApiKey
 from quickscale.apps.orgs.models import Membership, Organization
 from quickscale.apps.orgs.policy import Action, require
+from quickscale.apps.orgs.services import organization_lock
 from quickscale.exceptions import ApiKeyError
 
 ALPHABET = string.ascii_letters + string.digits
@@ -44,9 +45,9 @@ def api_key_create(
     scopes: list[str] | None = None,
 ) -> NewKey:
     """Create a key of `organization`, made by its member `user`; the returned token is the only
-    time its secret exists in the clear."""
-    membership = Membership.objects.filter(organization=organization, user=user).first()
-    require(membership, Action.CREATE_KEY)
+    time its secret exists in the clear. The membership is checked under the organization's
+    lock, so a key is never made for someone whose removal commits meanwhile (removal revokes
+    the keys that exist when it runs)."""
     name = name.strip()
     if not name:
         raise ApiKeyError("A key needs a name, so you can tell your keys apart.")
@@ -56,22 +57,26 @@ def api_key_create(
         raise ApiKeyError(f"The expiry {expires_at.isoformat()} is already past.")
     secret = _random(SECRET_LENGTH)
     hashed = secret_hash(secret)
-    for _ in range(PREFIX_ATTEMPTS):
-        prefix = _random(PREFIX_LENGTH)
-        try:
-            with transaction.atomic():
-                key = ApiKey.objects.create(
-                    organization=organization,
-                    user=user,
-                    name=name,
-                    prefix=prefix,
-                    hashed_secret=hashed,
-                    expires_at=expires_at,
-                    scopes=sorted(set(scopes or [])),
-                )
-        except IntegrityError:
-            continue  # the prefix is taken: draw another
-        return NewKey(key=key, token=f"{prefix}.{secret}")
+    with transaction.atomic():
+        organization_lock(organization.pk)
+        membership = Membership.objects.filter(organization=organization, user=user).first()
+        require(membership, Action.CREATE_KEY)
+        for _ in range(PREFIX_ATTEMPTS):
+            prefix = _random(PREFIX_LENGTH)
+            try:
+                with transaction.atomic():
+                    key = ApiKey.objects.create(
+                        organization=organization,
+                        user=user,
+                        name=name,
+                        prefix=prefix,
+                        hashed_secret=hashed,
+                        expires_at=expires_at,
+                        scopes=sorted(set(scopes or [])),
+                    )
+            except IntegrityError:
+                continue  # the prefix is taken: draw another
+            return NewKey(key=key, token=f"{prefix}.{secret}")
     raise ApiKeyError("Could not find a free key prefix; try again.")
 
 

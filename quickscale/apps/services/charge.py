@@ -32,13 +32,15 @@ from quickscale.apps.credits.services import (
     credits_consume,
 )
 from quickscale.apps.keys.models import ApiKey
-from quickscale.apps.orgs.models import Organization
+from quickscale.apps.orgs.models import Membership, Organization
 from quickscale.apps.services.models import RunStatus, ServiceConfig, ServiceRun
 from quickscale.exceptions import (
+    ApiKeyRevokedError,
     CreditLimitError,
     IdempotencyConflictError,
     InsufficientCreditsError,
     InvalidCreditRequestError,
+    OrganizationPermissionError,
     RunInProgressError,
     ServiceUnavailableError,
 )
@@ -48,7 +50,7 @@ logger = logging.getLogger(__name__)
 # Bump the version whenever the function's arguments, results or rules change: code and
 # database then never disagree about it, even between a deploy and its `migrate`.
 FUNCTION_FAMILY = "quickscale_service_charge"
-FUNCTION_NAME = f"{FUNCTION_FAMILY}_v3"
+FUNCTION_NAME = f"{FUNCTION_FAMILY}_v4"
 FUNCTION_SIGNATURE = (
     f"{FUNCTION_NAME}(bigint, bigint, bigint, text, bigint, integer, text, text, text, text, "
     "jsonb, timestamptz, timestamptz)"
@@ -169,6 +171,7 @@ def _charge_orm(request: ChargeRequest, now: datetime, using: str) -> Charge:
             raise _unavailable(request.service)
         organization = request.organization
         credits_account_lock(organization.pk)
+        _check_caller(request, using)
         if request.idempotency_key:
             earlier = (
                 ServiceRun.objects.using(using)
@@ -196,6 +199,33 @@ def _charge_orm(request: ChargeRequest, now: datetime, using: str) -> Charge:
         run = _new_run(request, now, debit.pk if debit is not None else None)
         run.save(using=using)
         return Charge(run=run, replayed=False, balance=None)
+
+
+def _check_caller(request: ChargeRequest, using: str) -> None:
+    """Under the organization's lock: the key is still unrevoked (a call with it may have been
+    authenticated just before its maker was removed), or, without a key, the user is still a
+    member. Removal revokes keys and deletes memberships under the same lock."""
+    if request.api_key is not None:
+        if (
+            not ApiKey.objects.using(using)
+            .filter(pk=request.api_key.pk, revoked_at__isnull=True)
+            .exists()
+        ):
+            raise _revoked()
+    elif (
+        not Membership.objects.using(using)
+        .filter(organization_id=request.organization.pk, user_id=request.user.pk)
+        .exists()
+    ):
+        raise _not_a_member()
+
+
+def _revoked() -> ApiKeyRevokedError:
+    return ApiKeyRevokedError("The API key has been revoked.")
+
+
+def _not_a_member() -> OrganizationPermissionError:
+    return OrganizationPermissionError("You are no longer a member of this organization.")
 
 
 def _new_run(request: ChargeRequest, now: datetime, debit_id: int | None) -> ServiceRun:
@@ -256,6 +286,10 @@ def _charge_postgresql(request: ChargeRequest, now: datetime, using: str) -> Cha
         raise InsufficientCreditsError(balance=balance, requested=request.cost)
     if outcome == "disabled":
         raise _unavailable(request.service)
+    if outcome == "revoked":
+        raise _revoked()
+    if outcome == "not_member":
+        raise _not_a_member()
     raise InvalidCreditRequestError(f"Unknown organization: {request.organization.pk}.")
 
 
@@ -285,6 +319,21 @@ BEGIN
     IF NOT {ledger_sql.LOCK_FUNCTION}(p_organization) THEN
         outcome := 'unknown_organization';
         RETURN;
+    END IF;
+    -- As _check_caller: removal revokes keys and deletes memberships under the same lock.
+    IF p_api_key IS NOT NULL THEN
+        PERFORM 1 FROM {table(ApiKey)} WHERE id = p_api_key AND revoked_at IS NULL;
+        IF NOT FOUND THEN
+            outcome := 'revoked';
+            RETURN;
+        END IF;
+    ELSE
+        PERFORM 1 FROM {table(Membership)}
+        WHERE organization_id = p_organization AND user_id = p_user;
+        IF NOT FOUND THEN
+            outcome := 'not_member';
+            RETURN;
+        END IF;
     END IF;
     IF p_idempotency_key IS NOT NULL THEN
         SELECT id, request_hash INTO run_id, found_hash FROM {table(ServiceRun)}

@@ -19,6 +19,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.exceptions import IrreversibleError
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Q, Sum
 from django.test.utils import CaptureQueriesContext
@@ -349,6 +350,13 @@ class Books:
     runs: dict = field(default_factory=dict)
 
 
+def ran(kind, actor, rest):
+    """Whether an entry is a debit a service run made (its key is the run's), whose user
+    becomes its actor; an operator's debit keeps none."""
+    key = rest[ENTRY_FIELDS.index("idempotency_key") - 3]
+    return kind == "debit" and actor is None and key.startswith("service-run:")
+
+
 ENTRY_FIELDS = (
     "kind",
     "amount",
@@ -533,7 +541,7 @@ def test_upgrade_moves_every_users_credits_keys_and_runs_to_their_personal_organ
         assert list(organization.memberships.values_list("user_id", "role")) == [(user_id, "owner")]
         assert set(organization.credit_lots.values_list("pk", flat=True)) == before.lots
         debits_get_their_user = {
-            pk: (kind, amount, user_id if kind == "debit" and actor is None else actor, *rest)
+            pk: (kind, amount, user_id if ran(kind, actor, rest) else actor, *rest)
             for pk, (kind, amount, actor, *rest) in before.entries.items()
         }
         assert values(organization.ledger_entries.all(), ENTRY_FIELDS) == debits_get_their_user
@@ -648,3 +656,31 @@ def test_upgrade_gives_users_without_credits_or_with_clashing_names_distinct_per
         ) == [(organization.pk, "owner")]
         assert credit_balance_get(organization=organization).total == 0
         assert ledger_sum(organization=organization) == 0
+
+
+def test_going_back_before_organizations_is_refused_before_anything_changes(migrator):
+    old = OldCode(before_organizations(migrator))
+    old.user("ada@example.com", joined=timezone.now() - DAY)
+    upgrade()
+    applied = set(MigrationRecorder(connection).applied_migrations())
+    with pytest.raises(IrreversibleError, match="is not reversible"):
+        call_command("migrate", "quickscale_credits", "0003", verbosity=0, interactive=False)
+    assert set(MigrationRecorder(connection).applied_migrations()) == applied
+    assert Organization.objects.filter(kind="personal").count() == 1
+
+
+def test_personal_slugs_of_many_users_sharing_a_base_are_numbered_in_one_pass(migrator):
+    old = OldCode(before_organizations(migrator))
+    joined = timezone.now() - DAY
+    for number in range(300):
+        old.user(f"info@{number}.example.com", joined=joined)
+        old.user(f"ivan{number}@example.com", name="Иван Петров", joined=joined)
+    with CaptureQueriesContext(connection) as queries:
+        upgrade()
+    slugs = list(Organization.objects.values_list("slug", flat=True))
+    assert len(slugs) == len(set(slugs)) == 600
+    assert {"info", "info-300", "org", "org-300"} <= set(slugs)
+    # Organizations are written in batches (as many as the database's parameter limit asks
+    # for), not a statement per user.
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT INTO")]
+    assert 1 <= sum("quickscale_orgs_organization" in sql.split("(")[0] for sql in inserts) <= 10

@@ -1,5 +1,6 @@
-"""Credits bought before organizations belong to their user's personal organization; the user
-stays on each entry as its actor where the entry was theirs (a debit they spent)."""
+"""Credits bought before organizations belong to their user's personal organization. A debit
+their service call made (its key is the run's, `service-run:...`) records them as its actor, as
+debits do now; an operator's debit (`quickscale_credits consume`) keeps no actor, as before."""
 
 from django.db import migrations
 from django.db.models import F, OuterRef, Subquery
@@ -15,9 +16,9 @@ def fill(apps, schema_editor):
             organization=Subquery(personal)
         )
     LedgerEntry = apps.get_model("quickscale_credits", "LedgerEntry")
-    LedgerEntry.objects.using(database).filter(kind="debit", actor__isnull=True).update(
-        actor_id=F("user_id")
-    )
+    LedgerEntry.objects.using(database).filter(
+        kind="debit", actor__isnull=True, idempotency_key__startswith="service-run:"
+    ).update(actor_id=F("user_id"))
 
 
 class Migration(migrations.Migration):

@@ -11,6 +11,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # One way only: a team's credits, keys and runs have no single user to go back to.
+        migrations.RunPython(migrations.RunPython.noop, reverse_code=None),
         migrations.RemoveIndex(model_name="creditlot", name="qs_credits_live_lots"),
         migrations.RemoveIndex(model_name="ledgerentry", name="qs_credits_user_entries"),
         migrations.RemoveIndex(model_name="ledgerentry", name="qs_credits_user_kind"),

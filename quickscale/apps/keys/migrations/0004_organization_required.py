@@ -10,6 +10,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # One way only: a team's credits, keys and runs have no single user to go back to.
+        migrations.RunPython(migrations.RunPython.noop, reverse_code=None),
         migrations.AlterField(
             model_name="apikey",
             name="organization",

@@ -10,6 +10,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # One way only: a team's credits, keys and runs have no single user to go back to.
+        migrations.RunPython(migrations.RunPython.noop, reverse_code=None),
         migrations.RemoveIndex(model_name="servicerun", name="qs_services_runs_by_user"),
         migrations.RemoveConstraint(
             model_name="servicerun", name="quickscale_services_run_idempotency"
