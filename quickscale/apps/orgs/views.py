@@ -111,6 +111,14 @@ def _refused(error: OrganizationPermissionError) -> PermissionDenied:
     return PermissionDenied(error.message)
 
 
+def _require(viewer: Membership, action: Action, *, target: Membership | None = None) -> Membership:
+    """The policy's `require`, refusing with a 403."""
+    try:
+        return require(viewer, action, target=target)
+    except OrganizationPermissionError as error:
+        raise _refused(error) from error
+
+
 def _member(viewer: Membership, pk: int) -> Membership:
     """A member of the viewer's organization; 404 for anyone else's."""
     membership = member_get(organization=viewer.organization, pk=pk)
@@ -159,6 +167,10 @@ def _may_invite(viewer: Membership) -> bool:
     return not viewer.organization.is_personal and can(viewer, Action.INVITE)
 
 
+def _may_leave(viewer: Membership) -> bool:
+    return not viewer.organization.is_personal and can(viewer, Action.LEAVE)
+
+
 def _invitation_rows(viewer: Membership) -> list[InvitationRow]:
     if not _may_invite(viewer):
         return []
@@ -183,7 +195,7 @@ def _context(viewer: Membership, **extra: Any) -> dict[str, Any]:
         "rows": _member_rows(viewer),
         "may_invite": _may_invite(viewer),
         "may_rename": can(viewer, Action.MANAGE_ORGANIZATION),
-        "may_leave": not organization.is_personal and can(viewer, Action.LEAVE),
+        "may_leave": _may_leave(viewer),
         "invitations": _invitation_rows(viewer),
     }
     if context["may_invite"]:
@@ -219,7 +231,7 @@ def _members_answer(
 @require_GET
 def organization_members(request: HttpRequest) -> HttpResponse:
     """The current organization: its members, its invitations, its name."""
-    viewer = require(_membership(request), Action.VIEW)
+    viewer = _require(_membership(request), Action.VIEW)
     if _htmx(request):
         return render(request, MEMBERS_FRAGMENT, _context(viewer))
     return render(request, MEMBERS_TEMPLATE, _context(viewer))
@@ -236,7 +248,7 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
     )
     if membership is None:
         raise Http404("You are not a member of that organization.")
-    current_membership_set(request, membership)
+    current_membership_set(request, _require(membership, Action.VIEW))
     messages.success(request, f"You are now working in {membership.organization}.")
     target = form.cleaned_data["next"]
     if target and url_has_allowed_host_and_scheme(
@@ -274,10 +286,7 @@ def organization_create_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def organization_rename_view(request: HttpRequest) -> HttpResponse:
     viewer = _membership(request)
-    try:
-        require(viewer, Action.MANAGE_ORGANIZATION)
-    except OrganizationPermissionError as error:
-        raise _refused(error) from error
+    _require(viewer, Action.MANAGE_ORGANIZATION)
     form = OrganizationNameForm(request.POST)
     if form.is_valid():
         try:
@@ -340,10 +349,7 @@ def organization_member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     target = _member(viewer, pk)
     if target.pk == viewer.pk:
         return redirect("organization_leave")
-    try:
-        require(viewer, Action.REMOVE_MEMBER, target=target)
-    except OrganizationPermissionError as error:
-        raise _refused(error) from error
+    _require(viewer, Action.REMOVE_MEMBER, target=target)
     if request.method == "GET":
         keys = api_keys_made_by(organization=viewer.organization, user=target.user)
         context = {"member": target, "keys": keys}
@@ -372,11 +378,7 @@ def organization_leave(request: HttpRequest) -> HttpResponse:
     organization = viewer.organization
     if request.method == "GET":
         keys = api_keys_made_by(organization=organization, user=_user(request))
-        context = {
-            "organization": organization,
-            "keys": keys,
-            "may_leave": not organization.is_personal,
-        }
+        context = {"organization": organization, "keys": keys, "may_leave": _may_leave(viewer)}
         return render(request, LEAVE_TEMPLATE, context)
     try:
         revoked = membership_leave(membership=viewer)
