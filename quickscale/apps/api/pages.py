@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from quickscale.apps.accounts.models import User
 from quickscale.apps.api.forms import ApiKeyCreateForm, UsageCursorForm
 from quickscale.apps.keys.models import ApiKey
-from quickscale.apps.keys.selectors import api_key_get, api_keys_list
+from quickscale.apps.keys.selectors import api_key_get, api_key_makers, api_keys_list
 from quickscale.apps.keys.services import NewKey, api_key_create, api_key_revoke
-from quickscale.apps.orgs.current import current_membership
+from quickscale.apps.orgs.current import membership_required
 from quickscale.apps.orgs.models import Membership
+from quickscale.apps.orgs.policy import Action, can
 from quickscale.apps.services.selectors import service_runs_page
 from quickscale.exceptions import ApiKeyError, OrganizationPermissionError
 
@@ -41,13 +42,17 @@ def _user(request: HttpRequest) -> User:
 
 
 def _membership(request: HttpRequest) -> Membership:
-    membership = current_membership(request)
-    assert membership is not None  # the views require a signed-in user
-    return membership
+    return membership_required(request, Action.VIEW)
 
 
 def _keys(request: HttpRequest) -> list[ApiKey]:
-    return api_keys_list(organization=_membership(request).organization)
+    """The organization's keys, each marked with whether the viewer may revoke it."""
+    viewer = _membership(request)
+    keys = api_keys_list(organization=viewer.organization)
+    makers = api_key_makers(keys=keys)
+    for key in keys:
+        key.manageable = can(viewer, Action.MANAGE_KEY, target=makers.get(key.pk))  # type: ignore[attr-defined]
+    return keys
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -122,6 +127,7 @@ def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation (a table row over HTMX, a page without it); POST revokes."""
     key = _own_key(request, pk)
     htmx = _htmx(request)
+    membership_required(request, Action.MANAGE_KEY, target=api_key_makers(keys=[key]).get(key.pk))
     if request.method == "GET":
         return render(request, REVOKE_FRAGMENT if htmx else REVOKE_TEMPLATE, {"key": key})
     try:

@@ -7,7 +7,8 @@ from django.views.decorators.http import require_GET
 
 from quickscale.apps.credits.forms import LedgerFilterForm
 from quickscale.apps.credits.selectors import credit_balance_get, ledger_page_get
-from quickscale.apps.orgs.current import current_membership
+from quickscale.apps.orgs.current import membership_required
+from quickscale.apps.orgs.policy import Action
 
 CREDITS_TEMPLATE = "pages/credits.html"
 LEDGER_FRAGMENT = "fragments/credit_ledger.html"
@@ -18,9 +19,7 @@ LEDGER_FRAGMENT = "fragments/credit_ledger.html"
 def credits_overview(request: HttpRequest) -> HttpResponse:
     """The current organization's balance by kind and ledger; HTMX asks for the ledger
     fragment alone."""
-    membership = current_membership(request)
-    assert membership is not None
-    organization = membership.organization
+    organization = membership_required(request, Action.VIEW).organization
     filters = LedgerFilterForm(request.GET)
     status = 200
     if not filters.is_valid():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quickscale.apps.accounts.models import User
 from quickscale.apps.keys.models import ApiKey
-from quickscale.apps.orgs.models import Organization
+from quickscale.apps.orgs.models import Membership, Organization
 
 
 def api_keys_list(*, organization: Organization) -> list[ApiKey]:
@@ -26,3 +26,18 @@ def api_keys_made_by(*, organization: Organization, user: User) -> list[ApiKey]:
     return list(
         ApiKey.objects.filter(organization=organization, user=user, revoked_at__isnull=True)
     )
+
+
+def api_key_makers(*, keys: list[ApiKey]) -> dict[int, Membership]:
+    """The memberships of the people who made `keys` (one organization's), by key id; a key
+    whose maker has left is missing."""
+    organizations = {key.organization_id for key in keys}
+    memberships = {
+        (m.organization_id, m.user_id): m
+        for m in Membership.objects.filter(organization_id__in=organizations)
+    }
+    return {
+        key.pk: memberships[key.organization_id, key.user_id]
+        for key in keys
+        if (key.organization_id, key.user_id) in memberships
+    }

@@ -7,12 +7,15 @@ to their personal organization). An API call acts for its key's organization.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from quickscale.apps.accounts.models import User
 from quickscale.apps.orgs.models import Membership, Organization
+from quickscale.apps.orgs.policy import Action, require
 from quickscale.apps.orgs.selectors import membership_get
 from quickscale.apps.orgs.services import organization_personal_ensure
+from quickscale.exceptions import OrganizationPermissionError
 
 SESSION_KEY = "quickscale_organization"
 _CACHE_ATTRIBUTE = "_quickscale_membership"
@@ -45,6 +48,20 @@ def _resolve(request: HttpRequest) -> Membership | None:
         membership.organization = personal
     request.session[SESSION_KEY] = personal.pk
     return membership
+
+
+def membership_required(
+    request: HttpRequest,
+    action: Action,
+    *,
+    target: Membership | None = None,
+    role: str | None = None,
+) -> Membership:
+    """The current membership, when the policy lets it do `action`; a 403 otherwise."""
+    try:
+        return require(current_membership(request), action, target=target, role=role)
+    except OrganizationPermissionError as error:
+        raise PermissionDenied(error.message) from error
 
 
 def current_membership_set(request: HttpRequest, membership: Membership) -> None:

@@ -7,6 +7,7 @@ import hashlib
 from django.db.models import Q
 from django.utils import timezone
 
+from quickscale.apps.accounts.managers import email_normalize
 from quickscale.apps.accounts.models import User
 from quickscale.apps.orgs.models import Invitation, Membership, Organization
 
@@ -53,13 +54,16 @@ def personal_organization_get(*, user: User) -> Organization | None:
 
 
 def member_with_email(*, organization: Organization, email: str) -> Membership | None:
-    """The member whose account's address, or one of whose verified addresses, is `email`."""
+    """The member whose account's address, or one of whose verified addresses, is `email`.
+    Addresses are stored in lower case (accounts and allauth both normalize them), so they are
+    compared exactly, through the columns' indexes."""
     from allauth.account.models import EmailAddress
 
-    verified = EmailAddress.objects.filter(email__iexact=email, verified=True).values("user_id")
+    email = email_normalize(email)
+    verified = EmailAddress.objects.filter(email=email, verified=True).values("user_id")
     return (
         Membership.objects.filter(organization=organization)
-        .filter(Q(user__email__iexact=email) | Q(user_id__in=verified))
+        .filter(Q(user__email=email) | Q(user_id__in=verified))
         .first()
     )
 

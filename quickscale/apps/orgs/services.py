@@ -7,12 +7,14 @@ from __future__ import annotations
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from quickscale.apps.accounts.models import User
 from quickscale.apps.orgs.models import (
     NAME_MAX_LENGTH,
     SLUG_MAX_LENGTH,
+    Invitation,
     Membership,
     Organization,
     OrganizationKind,
@@ -164,10 +166,9 @@ def _personal_guard(target: Membership) -> None:
 
 @transaction.atomic
 def membership_remove(*, actor: Membership | None, target: Membership) -> list[int]:
-    """Remove `target` from the organization and revoke the API keys they made in it; returns
-    the ids of the keys revoked. Without `actor`, the caller is an operator (the admin)."""
-    from quickscale.apps.keys.services import api_keys_revoke_for_member
-
+    """Remove `target` from the organization, revoke the API keys they made in it and withdraw
+    the invitations they sent; returns the ids of the keys revoked. Without `actor`, the caller
+    is an operator (the admin)."""
     organization_lock(target.organization_id)
     target = _refresh(target)
     if actor is not None:
@@ -177,21 +178,32 @@ def membership_remove(*, actor: Membership | None, target: Membership) -> list[i
         require(actor, Action.REMOVE_MEMBER, target=target)
     _personal_guard(target)
     _keep_an_owner(target, "they cannot be removed.")
-    revoked = api_keys_revoke_for_member(membership=target)
-    target.delete()
-    return revoked
+    return _depart(target)
 
 
 @transaction.atomic
 def membership_leave(*, membership: Membership) -> list[int]:
-    from quickscale.apps.keys.services import api_keys_revoke_for_member
-
     organization_lock(membership.organization_id)
     membership = _refresh(membership)
     require(membership, Action.LEAVE)
     _personal_guard(membership)
     _keep_an_owner(membership, "make another member an owner before leaving.")
+    return _depart(membership)
+
+
+def _depart(membership: Membership) -> list[int]:
+    """What leaving takes with it, under the organization's lock: the API keys the person made
+    there are revoked and the invitations they sent are withdrawn (nobody joins on the word of
+    someone who is no longer a member). Returns the ids of the keys revoked."""
+    from quickscale.apps.keys.services import api_keys_revoke_for_member
+
     revoked = api_keys_revoke_for_member(membership=membership)
+    Invitation.objects.filter(
+        organization_id=membership.organization_id,
+        invited_by_id=membership.user_id,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    ).update(revoked_at=timezone.now())
     membership.delete()
     return revoked
 

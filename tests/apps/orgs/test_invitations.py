@@ -14,6 +14,7 @@ from quickscale.apps.orgs.invitations import (
 )
 from quickscale.apps.orgs.models import Invitation, InvitationSending, Membership
 from quickscale.apps.orgs.selectors import invitation_by_token
+from quickscale.apps.orgs.services import membership_leave, membership_remove
 from quickscale.exceptions import (
     InvitationAddressError,
     InvitationError,
@@ -290,3 +291,23 @@ def test_a_token_that_opens_nothing_is_not_valid(sent, as_member, ada, token):
     assert invitation_by_token(token=token) is None
     with pytest.raises(InvitationNotValidError):
         invitation_accept(token=token, user=ada)
+
+
+@pytest.mark.parametrize("departure", ["removed", "left"])
+def test_the_invitations_a_member_sent_are_withdrawn_when_they_go(
+    departure, sent, as_member, ada, bob, make_user
+):
+    # Bob, an admin, invites a second address of his; then he goes. His invitation must not
+    # let him (or anyone) back in.
+    invitation, token = invite(sent, as_member(bob), "bob-alt@example.com", role="admin")
+    if departure == "removed":
+        membership_remove(actor=as_member(ada), target=as_member(bob))
+    else:
+        membership_leave(membership=as_member(bob))
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+    with pytest.raises(InvitationNotValidError):
+        invitation_accept(token=token, user=make_user("bob-alt@example.com"))
+    assert not Membership.objects.filter(
+        user__email="bob-alt@example.com", organization=as_member(ada).organization
+    ).exists()

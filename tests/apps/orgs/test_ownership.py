@@ -163,3 +163,19 @@ def test_a_member_may_not_revoke_a_key_another_member_made_but_an_admin_may(acme
     assert browser.post(reverse("account_api_key_revoke", args=[key.pk])).status_code == 302
     key.refresh_from_db()
     assert key.status() == "revoked"
+
+
+def test_the_keys_page_shows_who_made_each_key_and_revoke_only_where_the_policy_allows(acme):
+    organization, owner, dev = acme
+    mine = api_key_create(organization=organization, user=dev, name="dev's").key
+    theirs = api_key_create(organization=organization, user=owner, name="owner's").key
+    browser = Client()
+    browser.force_login(dev)
+    session = browser.session
+    session[SESSION_KEY] = organization.pk
+    session.save()
+    page = browser.get(reverse("account_api_keys")).content.decode()
+    assert "owner@example.com" in page and "dev@example.com" in page
+    assert reverse("account_api_key_revoke", args=[mine.pk]) in page
+    assert reverse("account_api_key_revoke", args=[theirs.pk]) not in page
+    assert browser.get(reverse("account_api_key_revoke", args=[theirs.pk])).status_code == 403
