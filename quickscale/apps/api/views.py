@@ -20,8 +20,9 @@ from quickscale.apps.api.ratelimit import rate_limit_retry_after
 from quickscale.apps.api.responses import api_error, too_many_requests
 from quickscale.apps.credits.selectors import credit_balance_get
 from quickscale.apps.keys.authentication import MISSING, REVOKED
-from quickscale.apps.orgs.current import request_organization
+from quickscale.apps.orgs.current import membership_required, request_organization
 from quickscale.apps.orgs.models import Organization
+from quickscale.apps.orgs.policy import Action
 from quickscale.apps.services.models import RunStatus, ServiceRun
 from quickscale.apps.services.selectors import service_runs_page, services_enabled
 from quickscale.apps.services.services import service_run
@@ -115,17 +116,22 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _organization(request: HttpRequest) -> Organization:
-    """The key's organization; for a signed-in browser, the one its pages act for. A key's
-    calls need no membership lookup: removing a member revokes the keys they made there."""
+def _organization(request: HttpRequest, action: Action) -> Organization:
+    """The key's organization; for a signed-in browser, the one its pages act for, when the
+    policy lets its member do `action` (a 403 otherwise). A key's calls need no membership
+    lookup: a key is made by a member, and removing a member revokes the keys they made there
+    (the charge checks again, under the organization's lock)."""
+    if getattr(request, "api_key", None) is None:
+        return membership_required(request, action).organization
     organization = request_organization(request)
-    assert organization is not None  # api_endpoint let only authenticated requests through
+    assert organization is not None
     return organization
 
 
 @api_endpoint("GET")
 def balance(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(credit_balance_get(organization=_organization(request)).as_dict())
+    organization = _organization(request, Action.VIEW)
+    return JsonResponse(credit_balance_get(organization=organization).as_dict())
 
 
 @api_endpoint("GET")
@@ -189,7 +195,7 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
         )
     try:
         outcome = service_run(
-            organization=_organization(request),
+            organization=_organization(request, Action.RUN_SERVICES),
             user=_user(request),
             name=name,
             data=data,
@@ -247,7 +253,7 @@ def usage(request: HttpRequest) -> HttpResponse:
     if before is not None and not CURSOR.fullmatch(before):
         return api_error(400, "invalid_cursor", "`before` is the `next` value of a previous page.")
     page = service_runs_page(
-        organization=_organization(request),
+        organization=_organization(request, Action.VIEW),
         before=int(before) if before else None,
         size=USAGE_PAGE_SIZE,
     )
