@@ -10,6 +10,13 @@ from django_htmx.http import HttpResponseClientRedirect
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
+def htmx_swap(request: HttpRequest) -> bool:
+    """Whether htmx asked for a fragment to swap in (a boosted link or form wants a whole
+    page, as without JavaScript)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted  # type: ignore[union-attr]
+
+
 class HtmxRedirectMiddleware:
     """Turn redirects answered to HTMX requests into a navigation of the whole page.
 
@@ -22,10 +29,8 @@ class HtmxRedirectMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        htmx = getattr(request, "htmx", None)
         if (
-            htmx
-            and not htmx.boosted
+            htmx_swap(request)
             and response.status_code in REDIRECT_STATUSES
             and response.has_header("Location")
         ):

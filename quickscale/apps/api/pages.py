@@ -22,6 +22,7 @@ from quickscale.apps.orgs.models import Membership
 from quickscale.apps.orgs.policy import Action, can
 from quickscale.apps.services.selectors import service_runs_page
 from quickscale.exceptions import ApiKeyError, OrganizationPermissionError
+from quickscale.middleware import htmx_swap
 
 KEYS_TEMPLATE = "pages/api_keys.html"
 KEY_LIST_FRAGMENT = "fragments/api_key_list.html"
@@ -55,11 +56,6 @@ def _keys(request: HttpRequest) -> list[ApiKey]:
     return keys
 
 
-def _htmx(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted  # type: ignore[union-attr]
-
-
 def _own_key(request: HttpRequest, pk: int) -> ApiKey:
     key = api_key_get(organization=_membership(request).organization, pk=pk)
     if key is None:
@@ -71,7 +67,7 @@ def _own_key(request: HttpRequest, pk: int) -> ApiKey:
 @require_GET
 def api_keys(request: HttpRequest) -> HttpResponse:
     keys = _keys(request)
-    if _htmx(request):
+    if htmx_swap(request):
         return render(request, KEY_LIST_FRAGMENT, {"keys": keys})
     return render(request, KEYS_TEMPLATE, {"keys": keys, "form": ApiKeyCreateForm()})
 
@@ -113,7 +109,7 @@ def _create_page(
     request: HttpRequest, *, form: ApiKeyCreateForm, new_key: NewKey | None = None
 ) -> HttpResponse:
     context = {"form": form, "keys": _keys(request), "new_key": new_key}
-    if not _htmx(request):
+    if not htmx_swap(request):
         return render(request, KEYS_TEMPLATE, context)
     if form.errors:
         return render(request, KEY_CREATE_FRAGMENT, context, status=422)
@@ -126,7 +122,7 @@ def _create_page(
 def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation (a table row over HTMX, a page without it); POST revokes."""
     key = _own_key(request, pk)
-    htmx = _htmx(request)
+    htmx = htmx_swap(request)
     membership_required(request, Action.MANAGE_KEY, target=api_key_makers(keys=[key]).get(key.pk))
     if request.method == "GET":
         return render(request, REVOKE_FRAGMENT if htmx else REVOKE_TEMPLATE, {"key": key})
@@ -160,5 +156,5 @@ def api_usage(request: HttpRequest) -> HttpResponse:
         after=cursor.cleaned_data.get("after"),
         size=USAGE_PAGE_SIZE,
     )
-    template = USAGE_FRAGMENT if _htmx(request) else USAGE_TEMPLATE
+    template = USAGE_FRAGMENT if htmx_swap(request) else USAGE_TEMPLATE
     return render(request, template, {"usage": usage}, status=status)

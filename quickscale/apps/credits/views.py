@@ -9,6 +9,7 @@ from quickscale.apps.credits.forms import LedgerFilterForm
 from quickscale.apps.credits.selectors import credit_balance_get, ledger_page_get
 from quickscale.apps.orgs.current import membership_required
 from quickscale.apps.orgs.policy import Action
+from quickscale.middleware import htmx_swap
 
 CREDITS_TEMPLATE = "pages/credits.html"
 LEDGER_FRAGMENT = "fragments/credit_ledger.html"
@@ -39,7 +40,7 @@ def credits_overview(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "kind": kind,
     }
-    if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
+    if htmx_swap(request):
         return render(request, LEDGER_FRAGMENT, context, status=status)
     context["balance"] = credit_balance_get(organization=organization)
     return render(request, CREDITS_TEMPLATE, context, status=status)

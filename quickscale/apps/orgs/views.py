@@ -58,6 +58,7 @@ from quickscale.exceptions import (
     OrganizationError,
     OrganizationPermissionError,
 )
+from quickscale.middleware import htmx_swap
 
 MEMBERS_TEMPLATE = "pages/organization_members.html"
 MEMBERS_FRAGMENT = "fragments/organization_members.html"
@@ -96,11 +97,6 @@ def _membership(request: HttpRequest) -> Membership:
     membership = current_membership(request)
     assert membership is not None  # the views require a signed-in user
     return membership
-
-
-def _htmx(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted  # type: ignore[union-attr]
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -217,7 +213,7 @@ def _members_answer(
 ) -> HttpResponse:
     """After an action on the members page: over HTMX the fragment, with what happened (422
     when it was refused); without it, back to the page with a message."""
-    if _htmx(request):
+    if htmx_swap(request):
         context = _context(viewer, notice=notice, error=error, **extra)
         return render(request, fragment, context, status=422 if error else 200)
     if error:
@@ -232,7 +228,7 @@ def _members_answer(
 def organization_members(request: HttpRequest) -> HttpResponse:
     """The current organization: its members, its invitations, its name."""
     viewer = _require(_membership(request), Action.VIEW)
-    if _htmx(request):
+    if htmx_swap(request):
         return render(request, MEMBERS_FRAGMENT, _context(viewer))
     return render(request, MEMBERS_TEMPLATE, _context(viewer))
 
@@ -276,7 +272,7 @@ def organization_create_view(request: HttpRequest) -> HttpResponse:
                 request, f"{organization} was created, and you are its owner. Invite your team."
             )
             return redirect("organization_members")
-    if _htmx(request):
+    if htmx_swap(request):
         status = 422 if form.errors else 200
         return render(request, CREATE_FRAGMENT, {"form": form}, status=status)
     return render(request, CREATE_TEMPLATE, {"form": form})
@@ -295,7 +291,7 @@ def organization_rename_view(request: HttpRequest) -> HttpResponse:
             raise _refused(error) from error
         except OrganizationError as error:
             form.add_error("name", error.message)
-    htmx = _htmx(request)
+    htmx = htmx_swap(request)
     if form.errors:
         context = _context(viewer, rename_form=form)
         return render(
@@ -353,7 +349,7 @@ def organization_member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         keys = api_keys_made_by(organization=viewer.organization, user=target.user)
         context = {"member": target, "keys": keys}
-        return render(request, REMOVE_FRAGMENT if _htmx(request) else REMOVE_TEMPLATE, context)
+        return render(request, REMOVE_FRAGMENT if htmx_swap(request) else REMOVE_TEMPLATE, context)
     try:
         revoked = membership_remove(actor=viewer, target=target)
     except OrganizationPermissionError as error:
@@ -425,7 +421,7 @@ def organization_invitation_send(request: HttpRequest) -> HttpResponse:
             # shows only in the e-mail the address receives.
             notice = f"Invitation sent to {email.strip().lower()}."
             return _members_answer(request, viewer, notice=notice, fragment=INVITATIONS_FRAGMENT)
-    if _htmx(request):
+    if htmx_swap(request):
         return render(request, INVITATIONS_FRAGMENT, _context(viewer, invite_form=form), status=422)
     return render(request, MEMBERS_TEMPLATE, _context(viewer, invite_form=form), status=status)
 
