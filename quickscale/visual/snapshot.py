@@ -18,6 +18,10 @@ DEFAULT_VIEWPORT = (1280, 800)
 DEFAULT_BUDGET = 8000  # characters of outline, about 2,000 tokens
 NAVIGATION_TIMEOUT = 15_000  # ms
 SNAPSHOT_ATTEMPTS = 3
+# A screenshot waits for the page to settle (fonts, layout); one whose page the reload script
+# replaced meanwhile can wait until its timeout instead of failing, so it gets a short one and
+# another look.
+SCREENSHOT_TIMEOUT = 10_000  # milliseconds
 # What Playwright says when the page it reads has been replaced by a navigation.
 NAVIGATED_AWAY = ("navigated away", "Execution context was destroyed", "No resource with given")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -106,6 +110,7 @@ async def page_snapshot_async(
     chromium: str = "/usr/bin/chromium",
 ) -> Snapshot:
     from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
     for attempt in range(1, SNAPSHOT_ATTEMPTS + 1):
         try:
@@ -113,7 +118,8 @@ async def page_snapshot_async(
         except PlaywrightError as error:
             # Right after a template is written, the development server's reload script can
             # reload the page while it is being read; that page is gone, so look again.
-            if attempt == SNAPSHOT_ATTEMPTS or not _navigated_away(error):
+            again = _navigated_away(error) or isinstance(error, PlaywrightTimeoutError)
+            if attempt == SNAPSHOT_ATTEMPTS or not again:
                 raise VisualError(
                     f"Could not read {path}: {error.message.splitlines()[0]}"
                 ) from error
@@ -136,7 +142,7 @@ async def _snapshot_once(
     async with _opened_page(base_url, path, cookies, viewport, chromium) as (page, response):
         html = await response.body()
         data = await page.evaluate(OUTLINE_SCRIPT)
-        screenshot = await page.screenshot(full_page=True)
+        screenshot = await page.screenshot(full_page=True, timeout=SCREENSHOT_TIMEOUT)
         return Snapshot(
             url=page.url,
             status=response.status,
