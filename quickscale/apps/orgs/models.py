@@ -60,6 +60,17 @@ class Organization(models.Model):
     def is_personal(self) -> bool:
         return self.kind == OrganizationKind.PERSONAL
 
+    @property
+    def email(self) -> str:
+        """Where billing writes: the address of the longest-standing owner."""
+        owner = (
+            self.memberships.filter(role=Role.OWNER)
+            .order_by("created_at", "id")
+            .values_list("user__email", flat=True)
+            .first()
+        )
+        return owner or ""
+
 
 class Membership(models.Model):
     organization = models.ForeignKey(
