@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     # Invitation e-mails (new ones and ones sent again) an organization may send in any hour.
     # Counted in the database, so every server shares the count.
     "INVITATIONS_PER_HOUR": 20,
+    # Free credits a brand-new organization gets once (0: none).
+    "TRIAL_CREDITS": 0,
 }
 
 

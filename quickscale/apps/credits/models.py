@@ -36,6 +36,7 @@ class EntryKind(models.TextChoices):
     EXPIRY = "expiry", "Expiry"
     REFUND = "refund", "Refund"
     ADJUSTMENT = "adjustment", "Adjustment"
+    CLAWBACK = "clawback", "Clawback"
 
 
 class CreditLot(models.Model):

@@ -377,6 +377,49 @@ def credits_adjust(
     return entry
 
 
+@transaction.atomic
+def credits_clawback(
+    *,
+    lot: CreditLot,
+    amount: int,
+    idempotency_key: str,
+    description: str = "",
+    actor: User | None = None,
+    metadata: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """Take back `amount` credits of one lot, such as the refunded share of a purchase.
+
+    Only what the lot still holds (and has not expired) is taken, so the balance never goes
+    below zero; what was already spent is written on the entry as `debt`, in credits.
+    """
+    now = _now(now)
+    _check_amount(amount)
+    _check_key(idempotency_key)
+    owner = lot.organization_id
+    request_hash = _request_hash("clawback", lot=lot.pk, amount=amount)
+    credits_account_lock(owner)
+    if (existing := _replayed(owner, idempotency_key, request_hash)) is not None:
+        return existing
+    current = CreditLot.objects.get(pk=lot.pk)
+    holding = current.remaining if current.is_spendable_after_refund(now) else 0
+    taken = min(amount, holding)
+    if taken:
+        CreditLot.objects.filter(pk=current.pk).update(remaining=current.remaining - taken)
+    return LedgerEntry.objects.create(
+        organization_id=owner,
+        kind=EntryKind.CLAWBACK,
+        amount=-taken,
+        lot=current,
+        description=description or f"Clawback of {amount:,} credits of lot {current.pk}",
+        actor=actor,
+        metadata={**(metadata or {}), "clawback": amount, "taken": taken, "debt": amount - taken},
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        created_at=now,
+    )
+
+
 def credits_expire(*, now: datetime | None = None, batch_size: int = EXPIRE_BATCH_SIZE) -> int:
     """Write an expiry entry for every lapsed lot that still holds credits; returns how many.
 
