@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("djstripe", "0003_2_11"),
-        ("quickscale_credits", "0007_alter_ledgerentry_kind"),
+        ("quickscale_credits", "0007_clawback"),
         ("quickscale_orgs", "0003_invitation"),
     ]
 
