@@ -39,7 +39,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "revoked_key": (401, "The API key has been revoked."),
     "expired_key": (401, "The API key has expired."),
     "inactive_account": (401, "The account the API key belongs to is inactive."),
-    "insufficient_credits": (402, "Not enough credits; `balance` and `cost` say how many."),
+    "insufficient_credits": (
+        402,
+        "Not enough credits; `balance` and `cost` say how many, `buy_url` where to buy more.",
+    ),
     "forbidden": (403, "This request is not allowed."),
     "forbidden_scope": (403, "The key's scopes do not include this service."),
     "csrf_failed": (403, "A signed-in browser sent no CSRF token (keys need none)."),
@@ -103,6 +106,11 @@ SCHEMAS: dict[str, Any] = {
                     },
                     "balance": {"type": "integer"},
                     "cost": {"type": "integer"},
+                    "buy_url": {
+                        "type": "string",
+                        "format": "uri",
+                        "description": "Where credits are bought (with insufficient_credits).",
+                    },
                     "run": {"type": "integer"},
                     "retry_after": {"type": "integer"},
                     "limit": {"type": "integer"},

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from quickscale.apps.accounts.models import User
@@ -216,7 +217,12 @@ def run(request: HttpRequest, name: str) -> HttpResponse:
         return api_error(400, "cost_too_large", error.message, maximum=error.maximum)
     except InsufficientCreditsError as error:
         return api_error(
-            402, "insufficient_credits", error.message, balance=error.balance, cost=error.requested
+            402,
+            "insufficient_credits",
+            f"{error.message} Buy credits at {request.build_absolute_uri(reverse('pricing'))}",
+            balance=error.balance,
+            cost=error.requested,
+            buy_url=request.build_absolute_uri(reverse("pricing")),
         )
     except IdempotencyConflictError as error:
         return api_error(409, "idempotency_conflict", error.message)

@@ -2,12 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quickscale.apps.accounts.services import demo_user_ensure
 from quickscale.apps.accounts.validators import validate_email_length
+from quickscale.apps.billing import demo, stripe_api
+from quickscale.apps.billing.endpoints import webhook_endpoint_ensure
+from quickscale.apps.billing.offers import offers_sync
 from quickscale.apps.credits.models import LotKind
 from quickscale.apps.credits.services import credits_grant
 from quickscale.apps.orgs.services import organization_personal_ensure
@@ -25,6 +29,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--email", default=None, help="the demo user's e-mail address")
+        parser.add_argument(
+            "--site-url",
+            default="http://127.0.0.1:8000",
+            help="where the demo is served; with a test-mode Stripe (STRIPE_SECRET_KEY sk_test_…, "
+            "such as the fake `make demo` runs), its webhook endpoint is registered for it",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
@@ -54,3 +64,28 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  e-mail:   {user.email}")
         self.stdout.write(f"  password: {password}")
+        if stripe_api.configured():
+            self._billing(str(options["site_url"]))
+
+    def _billing(self, site_url: str) -> None:
+        """Products to buy, the webhook endpoint and the offers, in Stripe's test mode only."""
+        try:
+            demo.wait_for_stripe()
+            created = demo.demo_catalogue_ensure()
+            webhook_endpoint_ensure(site_url)
+            report = offers_sync()
+        except demo.LiveModeError:
+            self.stdout.write("Billing: a live Stripe key is set, so the demo leaves Stripe alone.")
+            return
+        except stripe.StripeError as error:
+            raise CommandError(
+                f"Stripe at {stripe.api_base} did not answer as expected: {error}. Is the fake "
+                "Stripe running (python manage.py quickscale_fake_stripe)?"
+            ) from error
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Billing ready in test mode: {created} demo products created, "
+                f"{len(report.created) + len(report.updated)} offers synced. "
+                f"Buy credits at {site_url.rstrip('/')}/pricing/"
+            )
+        )

@@ -99,7 +99,9 @@ def test_the_revoke_action_revokes_the_selected_keys(client, operator, customer)
 
 def test_staff_without_the_change_permission_cannot_revoke(customer):
     staff = get_user_model().objects.create_user(email="viewer@example.com", is_staff=True)
-    staff.user_permissions.add(Permission.objects.get(codename="view_apikey"))
+    staff.user_permissions.add(
+        Permission.objects.get(codename="view_apikey", content_type__app_label="quickscale_keys")
+    )
     client = Client()
     client.force_login(staff)
     key = api_key_create(organization=personal(customer), user=customer, name="laptop").key

@@ -47,6 +47,8 @@ def test_too_few_credits_is_402_with_the_balance_and_the_cost(api, customer):
     assert response.status_code == 402
     error = response.json()["error"]
     assert (error["code"], error["balance"], error["cost"]) == ("insufficient_credits", 1, 4)
+    assert error["buy_url"] == "http://testserver/pricing/"
+    assert error["buy_url"] in error["message"]
     assert not ServiceRun.objects.exists()
 
 
