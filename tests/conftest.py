@@ -120,3 +120,20 @@ def pytest_report_header(config: pytest.Config) -> str:
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.2 s a hash by design; the tests hash hundreds of passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """The fake Stripe installed as the SDK's HTTP client, its webhooks sent through Django's
+    test client, and the project's Stripe key set to a test key the fake accepts."""
+    import stripe
+
+    from quickscale.testing.fakestripe import FAKE_SECRET_KEY, FakeStripe, django_client_deliverer
+
+    settings.STRIPE_SECRET_KEY = FAKE_SECRET_KEY
+    previous_key = stripe.api_key
+    stripe.api_key = FAKE_SECRET_KEY
+    fake = FakeStripe(api_version=settings.STRIPE_API_VERSION, deliver=django_client_deliverer())
+    with fake.installed():
+        yield fake
+    stripe.api_key = previous_key
