@@ -37,6 +37,10 @@ DEFAULTS: dict[str, Any] = {
     # Invitation e-mails (new ones and ones sent again) an organization may send in any hour.
     # Counted in the database, so every server shares the count.
     "INVITATIONS_PER_HOUR": 20,
+    # `migrate` creates a fresh app whose migrations only change the schema at once, from their
+    # final state (quickscale/migrate_fast.py). The QUICKSCALE_MIGRATE_FAST environment variable
+    # wins over this; `migrate --no-fast` turns it off for one run.
+    "MIGRATE_FAST": True,
 }
 
 
