@@ -29,8 +29,10 @@ from quickscale.conf import app_settings
 
 ENVIRONMENT_VARIABLE = "QUICKSCALE_MIGRATE_FAST"
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
-# Told to the progress callback before an app is created at once, with its first migration.
+# Told to the progress callback, with the app's first migration: before an app is created at
+# once, and when it goes Django's way (with the reason).
 FAST_APPLY_START = "quickscale_fast_apply_start"
+FAST_FALLBACK = "quickscale_fast_fallback"
 
 # Operations whose only effect on an empty app is its schema, which the final state describes.
 # Matched by exact class: a subclass may do anything in database_forwards.
@@ -58,6 +60,7 @@ SCHEMA_OPERATIONS: frozenset[type[operations.base.Operation]] = frozenset(
     }
 )
 
+EXECUTOR_SEAM = "MigrationExecutor"  # the name django.core.management.commands.migrate uses
 Key = tuple[str, str]
 ProgressCallback = Callable[..., Any]
 
@@ -83,12 +86,12 @@ def migrate_command_executor(executor_class: type[MigrationExecutor]) -> Iterato
     fail."""
     from django.core.management.commands import migrate
 
-    original = migrate.MigrationExecutor
-    migrate.MigrationExecutor = executor_class  # type: ignore[misc]
+    original = getattr(migrate, EXECUTOR_SEAM)
+    setattr(migrate, EXECUTOR_SEAM, executor_class)
     try:
         yield
     finally:
-        migrate.MigrationExecutor = original  # type: ignore[misc]
+        setattr(migrate, EXECUTOR_SEAM, original)
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,11 @@ class FastMigrationExecutor(MigrationExecutor):
                 return created
         return super().apply_migration(state, migration, fake=fake, fake_initial=fake_initial)
 
+    def _tell(self, action: str, migration: Migration, **extra: str) -> None:
+        callback: Any = self.progress_callback
+        if callback:
+            callback(action, migration, False, **extra)
+
     def _report_applied(self, migration: Migration, state: ProjectState) -> ProjectState:
         if self.progress_callback:
             self.progress_callback("apply_start", migration, False)
@@ -180,11 +188,18 @@ class FastMigrationExecutor(MigrationExecutor):
             refusal = self._tables_refusal(tables)
         if refusal is not None:
             self.fallbacks[app_label] = refusal
+            self._tell(FAST_FALLBACK, first, reason=refusal)
             return None
         if self.progress_callback:
             self.progress_callback(FAST_APPLY_START, first, False)
             self.progress_callback("apply_start", first, False)
-        self._create_models(app_label, final, mine)
+        try:
+            self._create_models(app_label, final, mine)
+        except Exception as error:  # rolled back whole: Django's way may still succeed
+            reason = f"creating it at once failed ({type(error).__name__}: {error})"
+            self.fallbacks[app_label] = reason
+            self._tell(FAST_FALLBACK, first, reason=reason)
+            return None
         self.fast_apps.append(FastApp(app_label, tuple(migration_key(m) for m in mine)))
         for migration in mine[1:]:
             self._handed_out[migration_key(migration)] = states[migration_key(migration)]
@@ -294,4 +309,7 @@ class FastMigrationExecutor(MigrationExecutor):
                 ):
                     editor.create_model(model)
             for migration in mine:
-                self.record_migration(migration)
+                # As MigrationExecutor.record_migration: a squashed migration records what it
+                # replaces.
+                for label, name in migration.replaces or [migration_key(migration)]:
+                    self.recorder.record_applied(label, name)

@@ -10,6 +10,7 @@ from django.db.migrations.migration import Migration
 
 from quickscale.migrate_fast import (
     FAST_APPLY_START,
+    FAST_FALLBACK,
     FastMigrationExecutor,
     fast_migrate_enabled,
     migrate_command_executor,
@@ -33,13 +34,22 @@ class Command(migrate.Command):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not fast_migrate_enabled(requested=options.get("fast", True)):
-            return super().handle(*args, **options)
+            super().handle(*args, **options)
+            return
         with migrate_command_executor(FastMigrationExecutor):
-            return super().handle(*args, **options)
+            super().handle(*args, **options)
 
     def migration_progress_callback(
-        self, action: str, migration: Migration | None = None, fake: bool = False
+        self,
+        action: str,
+        migration: Migration | None = None,
+        fake: bool = False,
+        reason: str = "",
     ) -> None:
+        if action == FAST_FALLBACK:
+            if self.verbosity >= 2 and migration is not None:
+                self.stdout.write(f"  {migration.app_label} goes Django's way: {reason}")
+            return
         if action == FAST_APPLY_START:
             if self.verbosity >= 1 and migration is not None:
                 self.stdout.write(
