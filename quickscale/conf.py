@@ -39,6 +39,10 @@ DEFAULTS: dict[str, Any] = {
     "INVITATIONS_PER_HOUR": 20,
     # Free credits a brand-new organization gets once (0: none).
     "TRIAL_CREDITS": 0,
+    # `migrate` creates a fresh app whose migrations only change the schema at once, from their
+    # final state (quickscale/migrate_fast.py). The QUICKSCALE_MIGRATE_FAST environment variable
+    # wins over this; `migrate --no-fast` turns it off for one run.
+    "MIGRATE_FAST": True,
 }
 
 
