@@ -39,7 +39,7 @@ def webhook_endpoint(fake_stripe):
 def _plan(fake, amount=900, name="Pro", interval="month"):
     product = fake.create_product(
         name=name,
-        metadata={"credits": "100", "kind": "subscription"},
+        metadata={"credits": "100", "kind": "plan"},
         prices=[{"unit_amount": amount, "currency": "usd", "recurring": {"interval": interval}}],
     )
     return product, product["default_price"]

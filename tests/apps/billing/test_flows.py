@@ -4,6 +4,7 @@ the fake Stripe: packs, plans, renewals, upgrades, downgrades, cancellation, ref
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import stripe
 
 from quickscale.apps.billing.models import Purchase, PurchaseKind
 from quickscale.apps.billing.services import checkout_start
@@ -37,8 +38,11 @@ def consistent(membership):
     return ledger_sum(organization=organization) == credit_book_balance(organization=organization)
 
 
-def subscription_of(shop):
-    (subscription,) = [s for s in shop.all("subscription") if s["status"] == "active"]
+def subscription_of(shop, subscription_id=None):
+    """The live subscription as the Stripe API returns it."""
+    if subscription_id:
+        return stripe.Subscription.retrieve(subscription_id)
+    (subscription,) = stripe.Subscription.list(status="active").data
     return subscription
 
 
@@ -75,7 +79,7 @@ def test_a_renewal_brings_a_whole_new_period_and_the_old_one_lapses(shop, member
     first_end = period_end(subscription)
     invoice = shop.renew_subscription(subscription["id"])
     assert invoice["billing_reason"] == "subscription_cycle"
-    second_end = period_end(shop.get(subscription["id"]))
+    second_end = period_end(subscription_of(shop, subscription["id"]))
     assert second_end > first_end
     just_after = first_end + timedelta(seconds=1)
     assert balance(membership, at=just_after) == BASIC_CREDITS

@@ -1,6 +1,7 @@
 """`quickscale_stripe_sync`: every page of products, bad metadata named, and `--check`."""
 
 import pytest
+import stripe
 from django.core.management import call_command
 
 from quickscale.apps.billing.models import Offer
@@ -62,11 +63,9 @@ def test_check_names_each_difference_and_exits_1(fake_stripe, capsys):
     sync("--check")
     assert "match" in capsys.readouterr().out
     # Prices cannot change in Stripe: a new price replaces the old one, which is archived.
-    fake_stripe.request(
-        "POST", "/v1/prices", {"product": product["id"], "unit_amount": "1200", "currency": "usd"}
-    )
-    fake_stripe.request("POST", f"/v1/prices/{old_price}", {"active": "false"})
-    fake_stripe.request("POST", f"/v1/products/{product['id']}", {"metadata[credits]": "1500"})
+    stripe.Price.create(product=product["id"], unit_amount=1200, currency="usd")
+    stripe.Price.modify(old_price, active=False)
+    stripe.Product.modify(product["id"], metadata={"credits": "1500"})
     with pytest.raises(SystemExit) as exit:
         sync("--check")
     assert exit.value.code == 1
