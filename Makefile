@@ -23,12 +23,21 @@ $(STAMP): pyproject.toml setup.cfg
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The demo buys credits from a local fake of Stripe (quickscale.testing.fakestripe), which keeps
+# its state in the demo's .fake-stripe.json; real environment variables win over these.
+STRIPE_PORT ?= 12111
+demo: export STRIPE_API_HOST ?= http://$(HOST):$(STRIPE_PORT)
+demo: export STRIPE_SECRET_KEY ?= sk_test_quickscaleFakeStripe0000000000
+
 demo: $(STAMP)
 	test -f $(DEMO_DIR)/manage.py || $(BIN)/quickscale init $(DEMO_DIR) --title "QuickScale Demo"
 	cd $(DEMO_DIR) && $(BIN)/python manage.py migrate --noinput
-	cd $(DEMO_DIR) && $(BIN)/python manage.py quickscale_demo
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
-	cd $(DEMO_DIR) && exec $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ with a fake Stripe on http://$(HOST):$(STRIPE_PORT)/ (Ctrl+C stops both)"
+	cd $(DEMO_DIR) && \
+	  { $(BIN)/python manage.py quickscale_fake_stripe --host $(HOST) --port $(STRIPE_PORT) --state .fake-stripe.json & fake=$$!; \
+	    trap 'kill $$fake 2>/dev/null' EXIT INT TERM; \
+	    $(BIN)/python manage.py quickscale_demo --site-url http://$(HOST):$(PORT) && \
+	    $(BIN)/python manage.py runserver $(HOST):$(PORT); }
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
