@@ -404,6 +404,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 UNLIMITED_RATE = "100000000/s"  # QUICKSCALE_API_RATE_LIMIT for load tests
 LOOPBACK = "127.0.0.1"
 BARE_PATH = "/bench/bare"
+BARE_POST_PATH = "/bench/bare-post"
 INSERT_PATH = "/bench/insert"
 INSERT_TABLE = "bench_insert"
 DEBIT_PATH = "/bench/debit"
@@ -418,12 +419,18 @@ BENCH_URLS = '''"""Benchmark-only baseline views, written by benchmarks/support.
 from django.db import connection, transaction
 from django.http import JsonResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from {name}.urls import urlpatterns as project_urlpatterns
 
 
 def bare(request):
     return JsonResponse({{"ok": True}})
+
+
+@csrf_exempt
+def bare_post(request):
+    return JsonResponse({{"ok": True, "length": len(request.body)}})
 
 
 def insert(request):
@@ -446,6 +453,7 @@ def debit(request):
 
 urlpatterns = [
     path("{bare}", bare),
+    path("{bare_post}", bare_post),
     path("{insert}", insert),
     path("{debit}", debit),
     *project_urlpatterns,
@@ -508,6 +516,7 @@ def load_test_project(project: Project, cache_prefix: str) -> Project:
             organizations=ORGANIZATION_TABLE,
             organization=organization,
             bare=BARE_PATH[1:],
+            bare_post=BARE_POST_PATH[1:],
             insert=INSERT_PATH[1:],
             debit=DEBIT_PATH[1:],
         )

@@ -16,7 +16,11 @@ INSTALLED_APPS = [
     "quickscale.apps.credits",
     "quickscale.apps.api",
     "quickscale.apps.services",
+    "djstripe",
+    "quickscale.apps.billing",
 ]
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_SUBSCRIBER_MODEL = "quickscale_orgs.Organization"
 AUTH_USER_MODEL = "quickscale_accounts.User"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 MIDDLEWARE = ["allauth.account.middleware.AccountMiddleware"]

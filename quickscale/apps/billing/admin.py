@@ -69,7 +69,7 @@ class OfferAdmin(ReadOnly):
             post = request.POST.copy()
             post.setlist(
                 admin.helpers.ACTION_CHECKBOX_NAME,
-                list(Offer.objects.values_list("pk", flat=True)[:1]) or ["0"],
+                [str(pk) for pk in Offer.objects.values_list("pk", flat=True)[:1]] or ["0"],
             )
             request.POST = post  # type: ignore[assignment]
         return super().changelist_view(request, extra_context)

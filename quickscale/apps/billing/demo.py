@@ -68,7 +68,7 @@ def demo_catalogue_ensure() -> int:
         raise LiveModeError("The demo catalogue is only ever created with a test-mode key.")
     options = stripe_api.request_options()
     for product in stripe.Product.list(active=True, **options).auto_paging_iter():
-        if (product.get("metadata") or {}).get("credits"):
+        if (product.to_dict().get("metadata") or {}).get("credits"):
             return 0
     for item in DEMO_CATALOGUE:
         product = stripe.Product.create(

@@ -54,14 +54,15 @@ def webhook_endpoint_ensure(base_url: str) -> tuple[WebhookEndpoint, bool]:
     endpoint_uuid = uuid.uuid4()
     data = stripe.WebhookEndpoint.create(
         url=webhook_url(base_url, endpoint_uuid),
-        enabled_events=list(WEBHOOK_EVENTS),
-        api_version=stripe_api.api_version(),
+        enabled_events=list(WEBHOOK_EVENTS),  # type: ignore[arg-type]
+        api_version=stripe_api.api_version(),  # type: ignore[arg-type]
         metadata={"djstripe_uuid": str(endpoint_uuid)},
         description="QuickScale billing",
         **stripe_api.request_options(),
     )
     endpoint = WebhookEndpoint.sync_from_stripe_data(data, api_key=stripe_api.api_key())
-    if not endpoint.secret and data.get("secret"):
-        endpoint.secret = data["secret"]
+    secret = data.to_dict().get("secret")
+    if not endpoint.secret and secret:
+        endpoint.secret = secret
         endpoint.save(update_fields=["secret"])
     return endpoint, True

@@ -44,24 +44,31 @@ def _when(timestamp: int) -> datetime:
     return datetime.fromtimestamp(int(timestamp), tz=UTC)
 
 
+def _plain(stripe_object: Any) -> dict[str, Any]:
+    """An SDK object as plain dicts and lists, read with the mapping methods."""
+    data: dict[str, Any] = stripe_object.to_dict()
+    return data
+
+
 def organization_for_customer(customer_id: str) -> Organization:
     local = Customer.objects.filter(id=customer_id).select_related("subscriber").first()
     if local is not None and local.subscriber is not None:
-        return local.subscriber
-    remote = stripe.Customer.retrieve(customer_id, **stripe_api.request_options())
+        organization: Organization = local.subscriber
+        return organization
+    remote = _plain(stripe.Customer.retrieve(customer_id, **stripe_api.request_options()))
     key = djstripe_settings.SUBSCRIBER_CUSTOMER_KEY
     organization_id = str((remote.get("metadata") or {}).get(key, ""))
-    organization = (
+    found = (
         Organization.objects.filter(pk=int(organization_id)).first()
         if organization_id.isdigit()
         else None
     )
-    if organization is None:
+    if found is None:
         raise UnknownCustomerError(
             f"Stripe customer {customer_id} belongs to no organization here (its metadata has "
             f"no {key!r} naming one)."
         )
-    return organization
+    return found
 
 
 # Checkout: credit packs --------------------------------------------------------------------
@@ -69,13 +76,17 @@ def organization_for_customer(customer_id: str) -> Organization:
 
 def checkout_session_paid(session_id: str) -> Purchase | None:
     """A pack bought through Checkout: its credits, once, permanent."""
-    session = stripe.checkout.Session.retrieve(
-        session_id, expand=["line_items"], **stripe_api.request_options()
-    )
+    options = stripe_api.request_options()
+    session = _plain(stripe.checkout.Session.retrieve(session_id, **options))
     if session["mode"] != "payment" or session["payment_status"] != "paid":
         return None  # subscriptions grant from their invoices; unpaid sessions grant nothing
     organization = organization_for_customer(_id(session["customer"]))
-    items = list(session["line_items"].auto_paging_iter()) if session.get("line_items") else []
+    items = [
+        _plain(item)
+        for item in stripe.checkout.Session.list_line_items(
+            session_id, **options
+        ).auto_paging_iter()
+    ]
     credits = 0
     offer = None
     for item in items:
@@ -106,14 +117,11 @@ def checkout_session_paid(session_id: str) -> Purchase | None:
 # Subscriptions: one grant per paid invoice -------------------------------------------------
 
 
-def _invoice_lines(invoice: Any) -> list[Any]:
+def _invoice_lines(invoice: dict[str, Any]) -> list[dict[str, Any]]:
     lines = invoice["lines"]
     if lines.get("has_more"):
-        return list(
-            stripe.Invoice.list_lines(
-                invoice["id"], **stripe_api.request_options()
-            ).auto_paging_iter()
-        )
+        listed = stripe.Invoice.list_lines(invoice["id"], **stripe_api.request_options())
+        return [_plain(line) for line in listed.auto_paging_iter()]
     return list(lines["data"])
 
 
@@ -137,14 +145,15 @@ def _invoice_subscription(invoice: Any) -> str:
 
 
 def _invoice_payment_intent(invoice_id: str) -> str:
-    invoice = stripe.Invoice.retrieve(
-        invoice_id, expand=["payments"], **stripe_api.request_options()
-    )
-    payments = invoice.get("payments") or {}
-    for payment in payments.get("data", []):
-        found = _id((payment.get("payment") or {}).get("payment_intent"))
-        if found:
-            return found
+    """The payment intent that paid an invoice: under the pinned API version, the invoice's
+    payments are listed on their own."""
+    payments = stripe.InvoicePayment.list(invoice=invoice_id, **stripe_api.request_options())
+    for listed in payments.auto_paging_iter():
+        payment = _plain(listed)
+        if payment.get("status") == "paid":
+            found = _id((payment.get("payment") or {}).get("payment_intent"))
+            if found:
+                return found
     return ""
 
 
@@ -155,7 +164,7 @@ def invoice_paid(invoice_id: str) -> Purchase | None:
     invoice grants the difference between the two plans for the rest of the period. A downgrade
     makes no invoice until renewal, so it takes effect then.
     """
-    invoice = stripe.Invoice.retrieve(invoice_id, **stripe_api.request_options())
+    invoice = _plain(stripe.Invoice.retrieve(invoice_id, **stripe_api.request_options()))
     if invoice["status"] != "paid" or not _invoice_subscription(invoice):
         return None
     organization = organization_for_customer(_id(invoice["customer"]))
@@ -246,7 +255,7 @@ def _purchase(
 def charge_refunded(charge_id: str) -> Purchase | None:
     """Take back the refunded share of what a charge bought. A refund that arrives before the
     purchase it refunds is applied when the purchase is granted."""
-    charge = stripe.Charge.retrieve(charge_id, **stripe_api.request_options())
+    charge = _plain(stripe.Charge.retrieve(charge_id, **stripe_api.request_options()))
     payment_intent = _id(charge.get("payment_intent"))
     purchase = (
         Purchase.objects.filter(payment_intent_id=payment_intent).first()
@@ -266,7 +275,8 @@ def _reconcile_payment(purchase: Purchase) -> None:
     charges = stripe.Charge.list(
         payment_intent=purchase.payment_intent_id, **stripe_api.request_options()
     )
-    for charge in charges.auto_paging_iter():
+    for listed in charges.auto_paging_iter():
+        charge = _plain(listed)
         if int(charge.get("amount_refunded") or 0):
             refund_apply(
                 purchase, refunded=int(charge["amount_refunded"]), paid=int(charge["amount"])

@@ -133,7 +133,7 @@ class Purchase(models.Model):
         return format_amount(self.amount_paid, self.currency)
 
 
-class BillingCustomer(Customer):
+class BillingCustomer(Customer):  # type: ignore[misc]
     """dj-stripe's customer, listed in the admin with its organization, plan and balance."""
 
     class Meta:

@@ -21,17 +21,17 @@ def _object_id(event: Any) -> str:
     return str(event.data["object"]["id"])
 
 
-@djstripe_receiver(["checkout.session.completed", "checkout.session.async_payment_succeeded"])
+@djstripe_receiver(["checkout.session.completed", "checkout.session.async_payment_succeeded"])  # type: ignore[untyped-decorator]
 def on_checkout_paid(sender: Any, event: Any, **kwargs: Any) -> None:
     handlers.checkout_session_paid(_object_id(event))
 
 
-@djstripe_receiver("invoice.paid")
+@djstripe_receiver("invoice.paid")  # type: ignore[untyped-decorator]
 def on_invoice_paid(sender: Any, event: Any, **kwargs: Any) -> None:
     handlers.invoice_paid(_object_id(event))
 
 
-@djstripe_receiver("charge.refunded")
+@djstripe_receiver("charge.refunded")  # type: ignore[untyped-decorator]
 def on_charge_refunded(sender: Any, event: Any, **kwargs: Any) -> None:
     handlers.charge_refunded(_object_id(event))
 

@@ -116,7 +116,9 @@ def purchase_for_checkout(organization: Organization, session_id: str) -> Purcha
     if found is not None or not session_id.startswith("cs_"):
         return found
     try:
-        session = stripe.checkout.Session.retrieve(session_id, **stripe_api.request_options())
+        session = stripe.checkout.Session.retrieve(
+            session_id, **stripe_api.request_options()
+        ).to_dict()
     except (stripe.StripeError, stripe_api.BillingNotConfiguredError):
         return None
     invoice = session.get("invoice")

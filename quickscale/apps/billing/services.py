@@ -8,6 +8,7 @@ says a payment went through.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import stripe
 from django.db import transaction
@@ -90,7 +91,7 @@ def checkout_start(
         "offer": offer.price_id,
         "user": str(membership.user_id),
     }
-    arguments: dict = {
+    arguments: dict[str, Any] = {
         "customer": customer.id,
         "client_reference_id": str(organization.pk),
         "line_items": [{"price": offer.price_id, "quantity": 1}],

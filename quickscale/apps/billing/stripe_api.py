@@ -27,7 +27,7 @@ def configured() -> bool:
 
 
 def api_key() -> str:
-    key = djstripe_settings.STRIPE_SECRET_KEY
+    key = str(djstripe_settings.STRIPE_SECRET_KEY or "")
     if not key:
         raise BillingNotConfiguredError
     return key

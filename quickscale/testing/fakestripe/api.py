@@ -76,7 +76,7 @@ def handle(
         return 200, content.encode(), response_headers
     except FakeStripeError as error:
         error_body = error.body()
-        error_body["error"]["request_log_url"] = None
+        error_body["error"]["request_log_url"] = None  # type: ignore[index]
         response_headers["Stripe-Should-Retry"] = "false"
         return error.status, json.dumps(error_body).encode(), response_headers
 

@@ -24,7 +24,8 @@ def parse(text: str) -> dict[str, Any]:
                 node = node.setdefault(part, {})
                 if not isinstance(node, dict):
                     break
-    return _listify(root)
+    listed: dict[str, Any] = _listify(root)
+    return listed
 
 
 def _listify(node: Any) -> Any:
