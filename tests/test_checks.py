@@ -9,6 +9,9 @@ from django.test import override_settings
 
 from tests.servers import free_port, project_environment
 
+# dj-stripe's checks read its webhook endpoints from the database.
+pytestmark = pytest.mark.django_db
+
 
 def ids(messages):
     return {message.id for message in messages}

@@ -166,9 +166,41 @@ def app_root(tmp_path_factory):
     sys.path.remove(str(root))
 
 
+class ThrowawayMigrations(dict):
+    """MIGRATION_MODULES with only the throwaway apps' migrations: the project's own apps stay
+    as the test database was built (without migrations, like pytest-django's --no-migrations)."""
+
+    def __contains__(self, app: object) -> bool:
+        return True
+
+    def __getitem__(self, app: str) -> str | None:
+        return f"{app}.migrations" if app in APPS else None
+
+
+@pytest.fixture
+def migrate_command(monkeypatch):
+    """Our `migrate`, built on Django's own command: pytest-django's --no-migrations swaps in a
+    subclass that forces verbosity 0, which would hide what the command reports."""
+    import importlib
+
+    from django.core.management.commands import migrate as django_migrate
+
+    silent = django_migrate.Command
+    original = next(
+        (base for base in silent.__mro__ if base.__module__ == django_migrate.__name__), silent
+    )
+    monkeypatch.setattr(django_migrate, "Command", original)
+    module = importlib.reload(importlib.import_module("quickscale.management.commands.migrate"))
+    yield module.Command
+    monkeypatch.undo()
+    importlib.reload(module)
+
+
 @pytest.fixture
 def throwaway_apps(app_root, transactional_db):
-    with override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, *APPS]):
+    with override_settings(
+        INSTALLED_APPS=[*settings.INSTALLED_APPS, *APPS], MIGRATION_MODULES=ThrowawayMigrations()
+    ):
         yield
         _unmigrate_all()
 
@@ -315,10 +347,10 @@ def test_a_dependency_not_applied_yet_sends_the_app_the_normal_way(throwaway_app
 
 
 def test_migrate_command_creates_fresh_apps_at_once_and_reports_every_migration(
-    throwaway_apps,
+    throwaway_apps, migrate_command
 ):
     out = io.StringIO()
-    call_command("migrate", "qsfx_plain", stdout=out, verbosity=1)
+    call_command(migrate_command(), "qsfx_plain", stdout=out, verbosity=1)
     output = out.getvalue()
     assert "Creating qsfx_plain at once from its migrations' final state" in output
     for name in PLAIN:
@@ -337,7 +369,7 @@ def test_migrate_command_creates_fresh_apps_at_once_and_reports_every_migration(
     ids=["--no-fast", "environment", "setting", "--fake"],
 )
 def test_migrate_command_goes_django_s_way_when_told(
-    throwaway_apps, monkeypatch, options, environment, setting
+    throwaway_apps, migrate_command, monkeypatch, options, environment, setting
 ):
     if environment is None:
         monkeypatch.delenv("QUICKSCALE_MIGRATE_FAST", raising=False)
@@ -345,8 +377,9 @@ def test_migrate_command_goes_django_s_way_when_told(
         monkeypatch.setenv("QUICKSCALE_MIGRATE_FAST", environment)
     out = io.StringIO()
     with override_settings(QUICKSCALE_MIGRATE_FAST=setting):
-        call_command("migrate", "qsfx_plain", stdout=out, verbosity=1, **options)
+        call_command(migrate_command(), "qsfx_plain", stdout=out, verbosity=1, **options)
     assert "at once" not in out.getvalue()
+    assert "Applying qsfx_plain.0001_initial" in out.getvalue()
     assert _applied("qsfx_plain") == sorted(PLAIN)
 
 
