@@ -31,7 +31,8 @@ def _date(timestamp: int | None) -> str:
 def _page(title: str, body: str) -> str:
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}"
-        f" (fake Stripe)</title><style>{_STYLE}</style></head><body>"
+        # No icon to fetch: browsers would ask for /favicon.ico and log the 404 as an error.
+        f" (fake Stripe)</title><link rel='icon' href='data:,'><style>{_STYLE}</style></head><body>"
         "<p class='banner'><strong>Fake Stripe</strong>: a local test double. No real payment "
         "is made and no data leaves this machine.</p>"
         f"<h1>{escape(title)}</h1>{body}</body></html>"
