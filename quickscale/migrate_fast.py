@@ -21,6 +21,7 @@ from django.db import router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import truncate_name
 from django.db.migrations import operations
+from django.db.migrations.exceptions import IrreversibleError
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.migration import Migration
 from django.db.migrations.state import ProjectState
@@ -120,6 +121,20 @@ def schema_only_refusal(migration: Migration) -> str | None:
     return None
 
 
+def _refuse_irreversible(plan: Sequence[tuple[Migration, bool]]) -> None:
+    """Refuse a backwards plan that reaches an irreversible operation before unapplying anything:
+    Django finds out only when it gets there, after undoing the migrations in front of it."""
+    for migration, backwards in plan:
+        if not backwards:
+            continue
+        for operation in migration.operations:
+            if not operation.reversible:
+                raise IrreversibleError(
+                    f"Operation {operation} in {migration} is not reversible; nothing was "
+                    "unapplied."
+                )
+
+
 class FastMigrationExecutor(MigrationExecutor):
     """Django's executor, except that the first migration of an app that qualifies creates the
     whole app from the state at its last migration in the plan (see `refusal`)."""
@@ -140,6 +155,8 @@ class FastMigrationExecutor(MigrationExecutor):
     ):
         if plan is None:
             plan = self.migration_plan(targets)
+        if not fake:
+            _refuse_irreversible(plan)
         self._enabled = bool(plan) and not (fake or fake_initial)
         self._enabled = self._enabled and all(not backwards for _, backwards in plan)
         if self._enabled:
