@@ -122,8 +122,17 @@ def test_generated_python_is_already_formatted_and_lint_clean(project):
     assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
+BILLING_OFF = "quickscale_billing.W001"
+TEST_STRIPE = {"STRIPE_SECRET_KEY": "sk_test_" + "0" * 24}
+
+
 def test_the_generated_project_passes_checks_migrations_and_its_own_tests(project):
-    manage(project, "check", "--fail-level", "WARNING")
+    # Billing off is a supported state: one warning says so, and nothing else is wrong.
+    unconfigured = manage(project, "check")
+    output = unconfigured.stdout + unconfigured.stderr
+    assert output.count(f"({BILLING_OFF})") == 1
+    assert "identified 1 issue" in output
+    manage(project, "check", "--fail-level", "WARNING", env=TEST_STRIPE)
     manage(project, "makemigrations", "--check", "--dry-run")
     result = manage(project, "test", "--noinput")
     assert re.search(r"Ran [1-9]\d* tests?", result.stderr), result.stderr
@@ -138,6 +147,8 @@ def test_production_settings_pass_the_deploy_check(project):
         "EMAIL_URL": "smtp+tls://user:password@smtp.example.com:587",
         "DEFAULT_FROM_EMAIL": "hello@acme.example",
         "TRUSTED_PROXY_COUNT": "1",
+        "STRIPE_SECRET_KEY": "sk_live_" + "0" * 24,
+        "STRIPE_PUBLIC_KEY": "pk_live_" + "0" * 24,
     }
     manage(project, "check", "--deploy", "--fail-level", "WARNING", env=production)
 
@@ -175,7 +186,7 @@ def test_django_admin_startproject_with_the_template_gives_a_working_project(tmp
     settings = (project / "mysite" / "settings.py").read_text()
     assert not TEMPLATE_LEFTOVER.search(settings)
     shutil.copy(project / ".env.example", project / ".env")
-    manage(project, "check", "--fail-level", "WARNING")
+    manage(project, "check", "--fail-level", "WARNING", env=TEST_STRIPE)
     manage(project, "test", "--noinput")
 
 
