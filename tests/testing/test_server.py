@@ -122,3 +122,31 @@ def test_clock_page_renews_and_refunds(served):
     charge = stripe.Charge.list(limit=1).data[0]
     _post(f"{server.url}/clock/refund", charge=charge.id)
     assert stripe.Charge.retrieve(charge.id).refunded is True
+
+
+def test_served_events_arrive_after_the_call_is_answered_and_failures_are_retried(settings):
+    import json
+    import threading
+    import time
+
+    answered = threading.Event()
+    seen: list[tuple[str, bool]] = []
+
+    def deliver(url, body, headers):
+        event_type = json.loads(body)["type"]
+        seen.append((event_type, answered.wait(timeout=2)))
+        return 500 if len(seen) == 1 else 200
+
+    fake = FakeStripe(deliver=deliver)
+    fake.deliver_in_background()
+    fake.webhook_endpoint_create(
+        {"url": "http://127.0.0.1:9/hook", "enabled_events": ["customer.created"]}
+    )
+    with fake.installed():
+        stripe.Customer.create(email="ada@example.com", api_key=FAKE_SECRET_KEY)
+        answered.set()
+    deadline = time.monotonic() + 10
+    while len(seen) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # Sent once the API had answered (never while the caller waited), then again after a 500.
+    assert seen == [("customer.created", True), ("customer.created", True)]

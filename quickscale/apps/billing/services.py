@@ -11,7 +11,6 @@ import logging
 from typing import Any
 
 import stripe
-from django.db import transaction
 from djstripe.models import Customer, Subscription
 
 from quickscale.apps.billing import stripe_api
@@ -41,22 +40,23 @@ class AlreadySubscribedError(BillingError):
 
 
 def customer_for(organization: Organization) -> Customer:
-    """The organization's one Stripe customer, made on first use."""
+    """The organization's one Stripe customer, made on first use.
+
+    No transaction is held while Stripe is called: Stripe's own events about the new customer
+    may reach the webhook meanwhile. Two first purchases at once still make one customer:
+    dj-stripe sends Stripe the same idempotency key for both, and Stripe answers both with it.
+    """
     existing = Customer.objects.filter(
         subscriber=organization, livemode=stripe_api.livemode()
     ).first()
     if existing is not None:
         return existing
-    with transaction.atomic():
-        # Two first purchases at once make one customer: dj-stripe's idempotency key for it is
-        # per organization, and this lock orders the two.
-        Organization.objects.select_for_update().filter(pk=organization.pk).exists()
-        customer, _ = Customer.get_or_create(
-            subscriber=organization,
-            livemode=stripe_api.livemode(),
-            api_key=stripe_api.api_key(),
-            metadata={"organization_slug": organization.slug},
-        )
+    customer, _ = Customer.get_or_create(
+        subscriber=organization,
+        livemode=stripe_api.livemode(),
+        api_key=stripe_api.api_key(),
+        metadata={"organization_slug": organization.slug},
+    )
     return customer
 
 

@@ -28,6 +28,7 @@ class Command(BaseCommand):
         from quickscale.testing.fakestripe import FAKE_SECRET_KEY, FakeStripe
 
         fake = FakeStripe(api_version=STRIPE_API_VERSION, state_path=options["state"])
+        fake.deliver_in_background()
         try:
             server = fake.serve(host=options["host"], port=options["port"])
         except ImproperlyConfigured as error:

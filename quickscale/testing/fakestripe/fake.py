@@ -13,6 +13,7 @@ import copy
 import datetime
 import json
 import os
+import queue
 import secrets
 import string
 import threading
@@ -98,6 +99,7 @@ class FakeStripe:
         self._idempotency: dict[str, tuple[str, int, str]] = {}  # key -> (request, status, body)
         self._request: dict[str, str | None] = {"id": None, "idempotency_key": None}
         self._previous_client: Any = None
+        self._queue: queue.Queue[Obj] | None = None
         self.account = self._new_account()
         if self.state_path and self.state_path.exists():
             self._load()
@@ -184,10 +186,38 @@ class FakeStripe:
                     flush, self._outbox = self._outbox, []
                     self._save()
         for event in flush:
-            if self.auto_deliver:
-                self.deliver(event)
-            else:
+            if not self.auto_deliver:
                 self.pending.append(event)
+            elif self._queue is not None:
+                self._queue.put(event)
+            else:
+                self.deliver(event)
+
+    def deliver_in_background(self, retries: int = 5) -> None:
+        """Send each event after the request that caused it has been answered, in order, from
+        a thread of its own, as Stripe does; a delivery that fails is tried again after 1, 2,
+        4… seconds. The served fake works this way, so a site that calls Stripe while it holds
+        a database lock does not wait for its own webhook."""
+        if self._queue is not None:
+            return
+        self._queue = queue.Queue()
+        threading.Thread(
+            target=self._deliver_queued, args=(retries,), name="fake-stripe-webhooks", daemon=True
+        ).start()
+
+    def _deliver_queued(self, retries: int) -> None:
+        assert self._queue is not None
+        while True:
+            event = self._queue.get()
+            for attempt in range(retries + 1):
+                try:
+                    statuses = self.deliver(event)
+                except OSError:
+                    statuses = [0]
+                if all(200 <= status < 300 for status in statuses):
+                    break
+                if attempt < retries:
+                    time.sleep(2**attempt)
 
     def _save(self) -> None:
         if not self.state_path:
