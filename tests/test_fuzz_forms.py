@@ -459,6 +459,9 @@ CHANGELISTS = {
     "quickscale_orgs_membership_changelist": ("role__exact",),
     "quickscale_orgs_invitation_changelist": ("role__exact",),
     "quickscale_services_serviceconfig_changelist": ("enabled__exact",),
+    "quickscale_billing_offer_changelist": ("kind__exact", "active__exact", "interval__exact"),
+    "quickscale_billing_purchase_changelist": ("kind__exact",),
+    "quickscale_billing_billingcustomer_changelist": (),
     "quickscale_services_servicerun_changelist": (
         "status__exact",
         "created_at__gte",

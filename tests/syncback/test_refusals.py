@@ -57,17 +57,17 @@ def test_binary_large_and_symlinked_files_are_skipped_with_the_reason(template, 
 
 
 def test_new_and_deleted_files_are_offered_only_when_asked_for(template, project):
-    (project / "templates/pages/pricing.html").write_text("<h1>Pricing</h1>\n")
+    (project / "templates/pages/changelog.html").write_text("<h1>Changelog</h1>\n")
     os.remove(project / "templates/components/footer.html")
     plain = reasons(plan_build(project_dir=project, template_dir=template))
-    assert plain["templates/pages/pricing.html"][0] == Status.SKIPPED
-    assert "--include-new" in plain["templates/pages/pricing.html"][1]
+    assert plain["templates/pages/changelog.html"][0] == Status.SKIPPED
+    assert "--include-new" in plain["templates/pages/changelog.html"][1]
     assert "--include-deleted" in plain["templates/components/footer.html"][1]
     asked = plan_build(
         project_dir=project, template_dir=template, include_new=True, include_deleted=True
     )
     assert {f.path for f in asked.actionable} == {
-        "templates/pages/pricing.html",
+        "templates/pages/changelog.html",
         "templates/components/footer.html",
     }
 
