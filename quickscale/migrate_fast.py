@@ -167,6 +167,51 @@ class FastMigrationExecutor(MigrationExecutor):
             targets, plan=plan, state=state, fake=fake, fake_initial=fake_initial
         )
 
+    def migration_plan(  # type: ignore[no-untyped-def]
+        self, targets, clean_start=False
+    ):
+        """Django's plan; the full plan that a forward run walks has the apps that can be
+        created at once moved as late as their dependents allow (see `_deferred`)."""
+        plan = super().migration_plan(targets, clean_start=clean_start)
+        if clean_start and self._enabled:
+            return self._deferred(plan)
+        return plan
+
+    def _deferred(self, plan: list[tuple[Migration, bool]]) -> list[tuple[Migration, bool]]:
+        """The same migrations in another valid order: those of fresh, schema-only apps wait
+        until a migration that depends on them comes. Every migration of another app renders
+        the whole project state around each of its operations; without dj-stripe's hundred
+        models in that state until billing needs them, the rest of a first `migrate` takes a
+        fraction of the time. Dependencies hold: a migration only ever moves later, and all
+        that wait go before the first migration that needs any of them."""
+        applied = self.recorder.applied_migrations()
+        by_app: dict[str, list[Migration]] = {}
+        for migration, _ in plan:
+            by_app.setdefault(migration.app_label, []).append(migration)
+        late = {
+            app
+            for app, migrations in by_app.items()
+            if not any(key[0] == app for key in applied)
+            and all(schema_only_refusal(migration) is None for migration in migrations)
+        }
+        if not late:
+            return plan
+        ordered: list[tuple[Migration, bool]] = []
+        waiting: list[tuple[Migration, bool]] = []
+        waiting_keys: set[Key] = set()
+        for step in plan:
+            migration = step[0]
+            if migration.app_label in late:
+                waiting.append(step)
+                waiting_keys.add(migration_key(migration))
+                continue
+            parents = self.loader.graph.node_map[migration_key(migration)].parents
+            if waiting_keys & {parent.key for parent in parents}:
+                ordered.extend(waiting)
+                waiting, waiting_keys = [], set()
+            ordered.append(step)
+        return ordered + waiting
+
     def apply_migration(  # type: ignore[no-untyped-def]
         self, state, migration, fake=False, fake_initial=False
     ):

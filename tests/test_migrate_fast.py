@@ -398,3 +398,22 @@ def test_environment_variable_wins_over_the_setting(monkeypatch, settings):
     monkeypatch.setenv("QUICKSCALE_MIGRATE_FAST", "off")
     settings.QUICKSCALE_MIGRATE_FAST = True
     assert not fast_migrate_enabled()
+
+
+def test_the_full_plan_moves_fresh_schema_only_apps_late_and_keeps_every_dependency(
+    throwaway_apps,
+):
+    executor = FastMigrationExecutor(connection)
+    executor._enabled = True
+    leaves = executor.loader.graph.leaf_nodes()
+    django_plan = MigrationExecutor(connection).migration_plan(leaves, clean_start=True)
+    plan = executor.migration_plan(leaves, clean_start=True)
+    keys = [(migration.app_label, migration.name) for migration, _ in plan]
+    assert sorted(keys) == sorted((m.app_label, m.name) for m, _ in django_plan)
+    for position, key in enumerate(keys):
+        for parent in executor.loader.graph.node_map[key].parents:
+            assert keys.index(parent.key) < position, f"{key} before its dependency {parent.key}"
+    # The app with a RunPython migration goes Django's way, first; the rest wait behind it.
+    apps = [key[0] for key in keys]
+    assert apps[: apps.count("qsfx_python")] == ["qsfx_python"] * apps.count("qsfx_python")
+    assert django_plan[0][0].app_label != "qsfx_python"  # Django's own order differs
