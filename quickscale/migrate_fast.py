@@ -167,9 +167,9 @@ class FastMigrationExecutor(MigrationExecutor):
             targets, plan=plan, state=state, fake=fake, fake_initial=fake_initial
         )
 
-    def migration_plan(  # type: ignore[no-untyped-def]
-        self, targets, clean_start=False
-    ):
+    def migration_plan(
+        self, targets: Any, clean_start: bool = False
+    ) -> list[tuple[Migration, bool]]:
         """Django's plan; the full plan that a forward run walks has the apps that can be
         created at once moved as late as their dependents allow (see `_deferred`)."""
         plan = super().migration_plan(targets, clean_start=clean_start)
