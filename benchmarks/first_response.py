@@ -3,8 +3,9 @@
 Baseline, in the same run: `django-admin startproject`, `migrate` and `runserver` of Django's
 default project until its `/` answers 200. Also in the same run: the same with `migrate`'s fast
 path off (QUICKSCALE_MIGRATE_FAST=False, every migration applied Django's way; slow, so run
-once), and `make demo` from a clean demo directory (init, migrate, quickscale_demo, runserver)
-until its first page answers 200.
+once), and `make demo` from a clean demo directory (init, migrate, the fake Stripe,
+quickscale_demo with its catalogue and webhook endpoint, runserver) until its first page
+answers 200.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def make_demo(root: Path) -> float:
         f"VENV={BIN.parent}",
         f"DEMO_DIR={root / 'demo'}",
         f"PORT={port}",
+        f"STRIPE_PORT={free_port()}",
     ]
     started = time.perf_counter()
     process = subprocess.Popen(
