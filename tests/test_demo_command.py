@@ -45,3 +45,36 @@ def test_running_it_again_resets_the_password_and_keeps_one_user(capsys):
     )  # granted once, not on every run
     assert authenticate(email="demo@example.com", password=first) is None
     assert authenticate(email="demo@example.com", password=second) is not None
+
+
+@override_settings(DEBUG=True)
+def test_with_a_test_mode_stripe_the_demo_has_a_shop_to_buy_from(fake_stripe, capsys):
+    from djstripe.models import WebhookEndpoint
+
+    from quickscale.apps.billing.models import Offer
+
+    call_command("quickscale_demo", "--site-url", "http://127.0.0.1:8123")
+    assert "Billing ready in test mode: 4 demo products created, 6 offers synced" in (
+        capsys.readouterr().out
+    )
+    assert Offer.objects.filter(kind="pack").count() == 2
+    assert set(Offer.objects.filter(kind="plan").values_list("interval", flat=True)) == {
+        "month",
+        "year",
+    }
+    (endpoint,) = WebhookEndpoint.objects.all()
+    assert endpoint.url.startswith("http://127.0.0.1:8123/stripe/webhook/") and endpoint.secret
+    # Again: nothing is created twice.
+    call_command("quickscale_demo", "--site-url", "http://127.0.0.1:8123")
+    assert "0 demo products created" in capsys.readouterr().out
+    assert Offer.objects.count() == 6 and WebhookEndpoint.objects.count() == 1
+
+
+@override_settings(DEBUG=True)
+def test_the_demo_never_touches_a_live_stripe_account(fake_stripe, settings, capsys):
+    from quickscale.apps.billing.models import Offer
+
+    settings.STRIPE_SECRET_KEY = "sk_live_" + "0" * 24
+    call_command("quickscale_demo")
+    assert "a live Stripe key is set" in capsys.readouterr().out
+    assert not Offer.objects.exists()

@@ -47,6 +47,10 @@ class LiveModeError(Exception):
     pass
 
 
+def test_mode() -> bool:
+    return stripe_api.api_key().startswith(("sk_test_", "rk_test_"))
+
+
 def wait_for_stripe(*, seconds: float = 15.0) -> None:
     """Wait until the Stripe API answers (the demo starts its fake just before)."""
     deadline = time.monotonic() + seconds
@@ -63,8 +67,7 @@ def wait_for_stripe(*, seconds: float = 15.0) -> None:
 def demo_catalogue_ensure() -> int:
     """Create the demo products in Stripe's test mode unless products that sell credits exist;
     returns how many were created."""
-    key = stripe_api.api_key()
-    if not key.startswith(("sk_test_", "rk_test_")):
+    if not test_mode():
         raise LiveModeError("The demo catalogue is only ever created with a test-mode key.")
     options = stripe_api.request_options()
     for product in stripe.Product.list(active=True, **options).auto_paging_iter():

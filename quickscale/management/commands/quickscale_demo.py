@@ -69,6 +69,9 @@ class Command(BaseCommand):
 
     def _billing(self, site_url: str) -> None:
         """Products to buy, the webhook endpoint and the offers, in Stripe's test mode only."""
+        if not demo.test_mode():
+            self.stdout.write("Billing: a live Stripe key is set, so the demo leaves Stripe alone.")
+            return
         try:
             demo.wait_for_stripe()
             created = demo.demo_catalogue_ensure()
