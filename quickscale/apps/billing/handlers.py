@@ -97,7 +97,7 @@ def checkout_session_paid(session_id: str) -> Purchase | None:
     if credits == 0:
         raise LookupError(f"Checkout session {session_id} has no line item that sells credits.")
     payment_intent = _id(session.get("payment_intent"))
-    purchase = _purchase(
+    purchase, created = _purchase(
         organization=organization,
         kind=PurchaseKind.PACK,
         stripe_id=session_id,
@@ -110,7 +110,8 @@ def checkout_session_paid(session_id: str) -> Purchase | None:
         expires_at=None,
         description=f"Bought {offer.name if offer and len(items) == 1 else 'credits'}",
     )
-    _reconcile_payment(purchase)
+    if created:
+        _reconcile_payment(purchase)
     return purchase
 
 
@@ -185,7 +186,7 @@ def invoice_paid(invoice_id: str) -> Purchase | None:
     credits = base + max(difference, 0)
     if not period_end:
         raise LookupError(f"Invoice {invoice_id} has no line with a billing period.")
-    purchase = _purchase(
+    purchase, created = _purchase(
         organization=organization,
         kind=PurchaseKind.SUBSCRIPTION if base else PurchaseKind.UPGRADE,
         stripe_id=invoice_id,
@@ -198,7 +199,8 @@ def invoice_paid(invoice_id: str) -> Purchase | None:
         expires_at=_when(period_end),
         description=(f"{offer.name}: credits until {_when(period_end):%Y-%m-%d}" if offer else ""),
     )
-    _reconcile_payment(purchase)
+    if created:
+        _reconcile_payment(purchase)
     return purchase
 
 
@@ -215,12 +217,13 @@ def _purchase(
     lot_kind: str,
     expires_at: datetime | None,
     description: str,
-) -> Purchase:
+) -> tuple[Purchase, bool]:
+    """The purchase of `stripe_id` and whether this call made it (and granted its credits)."""
     with transaction.atomic():
         credits_account_lock(organization.pk)
         existing = Purchase.objects.filter(stripe_id=stripe_id).first()
         if existing is not None:
-            return existing
+            return existing, False
         lot = None
         if credits > 0 and (expires_at is None or expires_at > datetime.now(tz=UTC)):
             entry = credits_grant(
@@ -235,7 +238,7 @@ def _purchase(
                 metadata={"stripe_id": stripe_id, "payment_intent": payment_intent_id},
             )
             lot = entry.lot
-        return Purchase.objects.create(
+        purchase = Purchase.objects.create(
             organization=organization,
             kind=kind,
             stripe_id=stripe_id,
@@ -247,6 +250,7 @@ def _purchase(
             lot=lot,
             period_end=expires_at,
         )
+        return purchase, True
 
 
 # Refunds ------------------------------------------------------------------------------------
@@ -270,6 +274,7 @@ def charge_refunded(charge_id: str) -> Purchase | None:
 
 
 def _reconcile_payment(purchase: Purchase) -> None:
+    """Apply a refund Stripe made before the purchase's own event arrived."""
     if not purchase.payment_intent_id or purchase.lot_id is None:
         return
     charges = stripe.Charge.list(

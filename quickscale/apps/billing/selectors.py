@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import stripe
+from django.utils import timezone
 from djstripe.models import Invoice, Subscription
 
 from quickscale.apps.billing import stripe_api
@@ -46,8 +47,6 @@ def _subscription_period_end(subscription: Subscription) -> datetime | None:
     ends = [item.get("current_period_end") for item in (data.get("items") or {}).get("data", [])]
     ends = [end for end in ends if end]
     if ends:
-        from django.utils import timezone
-
         return datetime.fromtimestamp(max(ends), tz=timezone.get_current_timezone())
     return getattr(subscription, "current_period_end", None)
 

@@ -46,11 +46,6 @@ def customer_for(organization: Organization) -> Customer:
     may reach the webhook meanwhile. Two first purchases at once still make one customer:
     dj-stripe sends Stripe the same idempotency key for both, and Stripe answers both with it.
     """
-    existing = Customer.objects.filter(
-        subscriber=organization, livemode=stripe_api.livemode()
-    ).first()
-    if existing is not None:
-        return existing
     customer, _ = Customer.get_or_create(
         subscriber=organization,
         livemode=stripe_api.livemode(),
